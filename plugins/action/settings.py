@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of fleetcfg.claude_code.settings: validate, plan on the target, validate the plan, apply.
+
+The task's input is checked before the target is touched. The target then computes the merge (``plan``) and
+returns the would-be document with secrets redacted and the checksum of what it read; the controller judges
+that document; only a plan that passes and changes something is carried out by a second call (``apply``),
+which writes only if the file still has the checksum the plan saw.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import posixpath
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
+    checksum,
+    dumps,
+    format_key_path,
+    parse_key_path,
+)
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, parse_mode
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import validation
+
+MODULE = 'fleetcfg.claude_code.settings'
+RESULT_KEYS = ('path', 'state', 'changed_keys', 'helpers', 'backup_file')
+SCOPE_TIERS = dict(user='user', project='project', local='local', managed='managed', managed_dropin='managed')
+
+
+def tier_of(args):
+    """The settings tier a task writes to (None when an explicit path does not tell)."""
+    if args.get('path'):
+        path = args['path']
+        name = posixpath.basename(path)
+        if name == 'managed-settings.json' or posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
+            return 'managed'
+        if name == 'settings.local.json':
+            return 'local'
+        return None
+    return SCOPE_TIERS[args.get('scope') or 'user']
+
+
+def leaf_paths(value, prefix=()):
+    if isinstance(value, dict) and value:
+        paths = []
+        for key, item in value.items():
+            paths.extend(leaf_paths(item, prefix + (key,)))
+        return paths
+    return [prefix]
+
+
+def check_task(args):
+    """Check a task's own input; return (module args for the target, tier, task key paths). Raises on bad input."""
+    tier = tier_of(args)
+    errors = []
+    helper_keys = {}
+    for i, helper in enumerate(args['helpers']):
+        where = 'helpers[%d]' % i
+        if helper['state'] == 'present' and helper.get('content') is None:
+            errors.append('%s.content: required when state is present (path %s)' % (where, helper['path']))
+        if helper.get('checksum') is not None:
+            errors.append('%s.checksum: internal, set by the action plugin; remove it' % where)
+        try:
+            parse_mode(helper.get('mode'), '%s.mode' % where)
+        except SettingsError as e:
+            errors.append(str(e))
+        if helper.get('setting'):
+            if helper['setting'] in helper_keys:
+                errors.append('%s.setting: %s is already pointed at by %s' % (where, helper['setting'], helper_keys[helper['setting']]))
+            helper_keys[helper['setting']] = where
+            if helper['setting'] in args['settings']:
+                errors.append('%s.setting: settings.%s is also given; set it in one place' % (where, helper['setting']))
+    try:
+        parse_mode(args.get('mode'))
+    except SettingsError as e:
+        errors.append(str(e))
+
+    # Validate the task's settings as they will be written, helper pointers included.
+    probe = dict(args['settings'])
+    for key, where in helper_keys.items():
+        probe[key] = '/placeholder/for/%s' % where
+    normalized, problems = validation.check_input(probe, tier, args['validate'])
+    errors.extend(problems)
+    for key in helper_keys:
+        normalized.pop(key, None)
+
+    removals = []
+    for i, raw in enumerate(args['remove']):
+        try:
+            removals.append(parse_key_path(raw))
+        except ValueError as e:
+            errors.append('remove[%d]: %s' % (i, e))
+    task_paths = leaf_paths(normalized) if normalized else []
+    for keys in removals:
+        for path in task_paths:
+            if path[:len(keys)] == keys or keys[:len(path)] == path:
+                errors.append('remove: %s overlaps settings.%s; a key is either set or removed' % (format_key_path(keys), format_key_path(path)))
+    if errors:
+        raise AnsibleActionFail('Invalid input, nothing was changed:\n  - ' + '\n  - '.join(sorted(set(errors))))
+
+    module_args = dict(args, settings=normalized)
+    module_args['helpers'] = [dict(h, checksum=checksum(h['content']) if h.get('content') is not None else None)
+                              for h in args['helpers']]
+    task_paths = task_paths + removals + [(key,) for key in helper_keys]
+    return module_args, tier, task_paths
+
+
+def without_content(helpers):
+    return [dict(h, content=None) for h in helpers]
+
+
+def diff_of(plan):
+    diffs = []
+    if plan['content_changed'] or plan['state'] == 'invalid':
+        before = '' if plan['before'] is None else dumps(plan['before'])
+        if plan['state'] == 'invalid':
+            before = '(not valid JSON; kept as a backup)\n'
+        diffs.append(dict(before_header=plan['path'], after_header=plan['path'], before=before, after=dumps(plan['after'])))
+    for helper in plan['helpers']:
+        if helper['changed']:
+            before = '(absent)\n' if helper['content_changed'] and helper['state'] == 'present' else '(script, content not shown)\n'
+            after = '(absent)\n' if helper['state'] == 'absent' else '(script, content not shown)\n'
+            diffs.append(dict(before_header=helper['path'], after_header=helper['path'], before=before, after=after))
+    return diffs
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _update_module_args(self, module_name, module_args, task_vars, *args, **kwargs):
+        super(ActionModule, self)._update_module_args(module_name, module_args, task_vars, *args, **kwargs)
+        # The arguments hold secrets (env values, helper scripts): never log them to the target's syslog.
+        module_args['_ansible_no_log'] = True
+
+    def _call(self, module_args, task_vars):
+        result = self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+        result.pop('invocation', None)
+        if result.get('failed'):
+            raise AnsibleActionFail(result.get('msg', 'the settings module failed'))
+        return result
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=USER_SPEC, **USER_SPEC_RULES)
+        module_args, tier, task_paths = check_task(args)
+
+        plan = self._call(dict(module_args, phase='plan', helpers=without_content(module_args['helpers'])), task_vars)
+        label = plan['path']
+        errors, warnings = validation.check_result(plan['after'], task_paths, plan.get('tier', tier) or tier, args['validate'],
+                                                   path_label=label)
+        if errors:
+            raise AnsibleActionFail('Refusing to write %s, nothing was changed:\n  - %s' % (label, '\n  - '.join(errors)))
+        if plan.get('warnings') or warnings:
+            result['warnings'] = plan.get('warnings', []) + warnings
+
+        final = plan
+        if plan['would_change'] and not self._task.check_mode:
+            final = self._call(dict(module_args, phase='apply', expect_checksum=plan['checksum']), task_vars)
+        result.update((key, final.get(key)) for key in RESULT_KEYS)
+        result['settings'] = final['after']
+        result['changed'] = bool(plan['would_change'] if self._task.check_mode else final['changed'])
+        if self._task.diff and plan['would_change']:
+            result['diff'] = diff_of(plan)
+        return result
+

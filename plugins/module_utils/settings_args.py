@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The argument spec of fleetcfg.claude_code.settings, shared by the module and its action plugin."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+SCOPES = ('user', 'project', 'local', 'managed', 'managed_dropin')
+
+# Settings keys whose value is a command Claude Code runs: a helper placed by the module can be pointed at by one.
+HELPER_SETTINGS = ('apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper')
+
+HELPER_SPEC = dict(
+    path=dict(type='str', required=True),
+    content=dict(type='str', no_log=True),
+    mode=dict(type='raw'),
+    setting=dict(type='str', choices=list(HELPER_SETTINGS)),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+)
+
+# What a task may set. The action plugin validates a task's arguments against this before any host is touched.
+USER_SPEC = dict(
+    scope=dict(type='str', choices=list(SCOPES)),
+    path=dict(type='path'),
+    user=dict(type='str'),
+    config_dir=dict(type='str'),
+    project_dir=dict(type='path'),
+    managed_dir=dict(type='path', default='/etc/claude-code'),
+    dropin=dict(type='str'),
+    settings=dict(type='dict', default={}),
+    remove=dict(type='list', elements='raw', default=[]),
+    list_strategy=dict(type='str', choices=['union', 'replace'], default='union'),
+    helpers=dict(type='list', elements='dict', default=[], options=HELPER_SPEC),
+    validate=dict(type='str', choices=['strict', 'loose', 'none'], default='strict'),
+    replace_invalid=dict(type='bool', default=False),
+    backup=dict(type='bool', default=False),
+    owner=dict(type='str'),
+    group=dict(type='str'),
+    mode=dict(type='raw'),
+)
+
+USER_SPEC_RULES = dict(
+    mutually_exclusive=[('scope', 'path')],
+    required_if=[
+        ('scope', 'project', ('project_dir',)),
+        ('scope', 'local', ('project_dir',)),
+        ('scope', 'managed_dropin', ('dropin',)),
+    ],
+)
+
+
+def module_spec():
+    """The module's own spec: the task's options plus the internal ones the action plugin sets."""
+    spec = copy.deepcopy(USER_SPEC)
+    spec['helpers']['options']['checksum'] = dict(type='str')
+    spec['phase'] = dict(type='str', choices=['plan', 'apply'], default='plan')
+    spec['expect_checksum'] = dict(type='str')
+    return spec

@@ -1,0 +1,328 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What fleetcfg.claude_code.settings does on the target: resolve the file, plan the merge, apply it.
+
+Python standard library only: this file is shipped to every target.
+
+A run has two phases, each one module call. ``plan`` reads the settings file and the helper scripts, computes
+the merged document and reports it (secrets redacted) with the checksum of what it read; it writes nothing.
+The controller validates the plan; only then ``apply`` computes the same merge again, checks that the file
+still has the checksum the plan saw, and writes: helpers first, then the settings file, each atomically.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import grp
+import json
+import os
+import posixpath
+import pwd
+import re
+import shlex
+import stat
+
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
+    changed_key_paths,
+    checksum,
+    deep_merge,
+    dumps,
+    parse_key_path,
+    redact,
+    remove_key_paths,
+    secret_env_names,
+)
+
+DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json$')
+ABSENT = 'absent'
+
+
+class SettingsError(Exception):
+    """A problem the task's author can fix; the message says what and where."""
+
+
+class Target(object):
+    """Where a settings file lives, who owns it, and the modes of what the module creates."""
+
+    def __init__(self, path, tier, uid=None, gid=None, dir_mode=0o700, file_mode=0o600, helper_mode=0o700):
+        self.path = path
+        self.tier = tier
+        self.uid = uid
+        self.gid = gid
+        self.dir_mode = dir_mode
+        self.file_mode = file_mode
+        self.helper_mode = helper_mode
+
+
+def parse_mode(value, name='mode'):
+    """An octal mode from a string ('0600', '600') or an int; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        mode = value
+    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
+        mode = int(value.strip(), 8)
+    else:
+        raise SettingsError('%s: expected an octal mode such as "0600", got %r' % (name, value))
+    if mode > 0o7777:
+        raise SettingsError('%s: %o is not a file mode' % (name, mode))
+    return mode
+
+
+def _uid(owner):
+    try:
+        return int(owner) if owner.isdigit() else pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise SettingsError("owner: user '%s' does not exist on this host" % owner)
+
+
+def _gid(group):
+    try:
+        return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise SettingsError("group: group '%s' does not exist on this host" % group)
+
+
+def resolve_target(params):
+    """The settings file a task means, on this host."""
+    scope = params.get('scope') or ('path' if params.get('path') else 'user')
+    if scope == 'user':
+        account = params.get('user') or pwd.getpwuid(os.geteuid()).pw_name
+        try:
+            pw = pwd.getpwnam(account)
+        except KeyError:
+            raise SettingsError("user: account '%s' does not exist on this host" % account)
+        config_dir = params.get('config_dir') or '.claude'
+        if config_dir.startswith('~/'):
+            config_dir = config_dir[2:]
+        if not os.path.isabs(config_dir):
+            config_dir = posixpath.join(pw.pw_dir, config_dir)
+        target = Target(posixpath.join(config_dir, 'settings.json'), 'user', pw.pw_uid, pw.pw_gid)
+    elif scope in ('project', 'local'):
+        project_dir = params['project_dir']
+        try:
+            fd, real = safe_fs.open_dir(project_dir)
+        except OSError as e:
+            raise SettingsError('project_dir: cannot open %s: %s' % (project_dir, e.strerror))
+        except safe_fs.UnsafePathError as e:
+            raise SettingsError('project_dir: %s' % e)
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        name = 'settings.json' if scope == 'project' else 'settings.local.json'
+        shared = scope == 'project'
+        target = Target(posixpath.join(project_dir, '.claude', name), scope, st.st_uid, st.st_gid,
+                        dir_mode=0o755, file_mode=0o644 if shared else 0o600, helper_mode=0o755 if shared else 0o700)
+    elif scope in ('managed', 'managed_dropin'):
+        managed_dir = params.get('managed_dir') or '/etc/claude-code'
+        if scope == 'managed':
+            path = posixpath.join(managed_dir, 'managed-settings.json')
+        else:
+            dropin = params.get('dropin') or ''
+            if not DROPIN_NAME.match(dropin):
+                raise SettingsError("dropin: expected a file name ending in .json (letters, digits, '.', '_', '-'), got %r" % dropin)
+            path = posixpath.join(managed_dir, 'managed-settings.d', dropin)
+        target = Target(path, 'managed', 0, 0, dir_mode=0o755, file_mode=0o644, helper_mode=0o755)
+    else:
+        path = params['path']
+        if not os.path.isabs(path):
+            raise SettingsError('path: expected an absolute path, got %r' % path)
+        target = Target(path, None)
+    if params.get('owner'):
+        target.uid = _uid(params['owner'])
+    if params.get('group'):
+        target.gid = _gid(params['group'])
+    mode = parse_mode(params.get('mode'))
+    if mode is not None:
+        target.file_mode = mode
+    return target, mode is not None
+
+
+def parse_document(raw, path):
+    """(document, state) of a file's bytes; state is absent, empty, present or invalid (document None)."""
+    if raw is None:
+        return {}, ABSENT
+    try:
+        text = raw.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        return None, 'invalid: not UTF-8 text (%s)' % e
+    if not text.strip():
+        return {}, 'empty'
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        return None, 'invalid: not valid JSON (%s)' % e
+    if not isinstance(doc, dict):
+        return None, 'invalid: its top level is a JSON %s, not an object' % type(doc).__name__.replace('list', 'array').replace(
+            'str', 'string').replace('NoneType', 'null')
+    return doc, 'present'
+
+
+def helper_path(target, spec):
+    path = spec['path']
+    if not posixpath.isabs(path):
+        path = posixpath.join(posixpath.dirname(target.path), path)
+    return posixpath.normpath(path)
+
+
+def desired_document(base, params, target):
+    """The merged document: the task's settings merged in, its removals done, helper pointers set."""
+    doc = deep_merge(base, params.get('settings') or {}, params.get('list_strategy') or 'union')
+    removals = [parse_key_path(p) for p in params.get('remove') or []]
+    pointers = {}
+    for spec in params.get('helpers') or []:
+        if spec.get('setting'):
+            if spec.get('state', 'present') == 'present':
+                pointers[spec['setting']] = shlex.quote(helper_path(target, spec))
+            else:
+                removals.append((spec['setting'],))
+    doc = deep_merge(doc, pointers, 'replace')
+    return remove_key_paths(doc, removals)
+
+
+def _locate_existing(path):
+    """A Location for ``path`` if its directory exists, else None (nothing is created)."""
+    try:
+        return safe_fs.locate(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None
+        raise
+
+
+def _attr_changes(st, uid, gid, mode):
+    if st is None:
+        return []
+    changes = []
+    if uid is not None and st.st_uid != uid:
+        changes.append('owner')
+    if gid is not None and st.st_gid != gid:
+        changes.append('group')
+    if mode is not None and stat.S_IMODE(st.st_mode) != mode:
+        changes.append('mode')
+    return changes
+
+
+def _plan_helpers(target, params):
+    plans = []
+    for spec in params.get('helpers') or []:
+        path = helper_path(target, spec)
+        mode = parse_mode(spec.get('mode'), 'helpers[%s].mode' % spec['path'])
+        mode = target.helper_mode if mode is None else mode
+        loc = _locate_existing(path)
+        try:
+            raw, st = safe_fs.read(loc) if loc else (None, None)
+        finally:
+            if loc:
+                loc.close()
+        present = spec.get('state', 'present') == 'present'
+        if present:
+            want = spec.get('checksum') or (checksum(spec['content']) if spec.get('content') is not None else None)
+            if want is None:
+                raise SettingsError('helpers[%s]: content is required when state is present' % spec['path'])
+            content_changed = raw is None or checksum(raw) != want
+            attrs = _attr_changes(st, target.uid, target.gid, mode)
+            changed = content_changed or bool(attrs)
+        else:
+            content_changed, attrs, changed = raw is not None, [], raw is not None
+        plans.append(dict(path=path, state='present' if present else 'absent', changed=changed,
+                          content_changed=content_changed, attributes_changed=attrs, mode='%04o' % mode, spec=spec))
+    return plans
+
+
+def plan(params):
+    """Read and compute; write nothing. Returns a dict (secrets redacted) plus private '_doc' and '_raw' entries."""
+    target, explicit_mode = resolve_target(params)
+    loc = _locate_existing(target.path)
+    try:
+        raw, st = safe_fs.read(loc) if loc else (None, None)
+    finally:
+        if loc:
+            loc.close()
+    base, state = parse_document(raw, target.path)
+    if base is None:
+        if not params.get('replace_invalid'):
+            raise SettingsError('%s is %s. It was left as it was. Fix it by hand, or set replace_invalid: true to keep it as a '
+                                'backup and write a new file.' % (target.path, state[len('invalid: '):]))
+        base = {}
+    doc = desired_document(base, params, target)
+    mode = target.file_mode if (st is None or explicit_mode) else stat.S_IMODE(st.st_mode)
+    secrets = secret_env_names(params.get('settings') or {})
+    if secrets and mode & 0o077:
+        raise SettingsError('refusing to write secrets (%s) into %s with mode %04o: other users could read them. Use mode '
+                            '0600, or keep the secret out of this file (an apiKeyHelper, or a per-user file).'
+                            % (', '.join('env.' + s for s in secrets), target.path, mode))
+    before = None if state.startswith('invalid') else base
+    content_changed = state.startswith('invalid') or before != doc
+    attrs = _attr_changes(st, target.uid, target.gid, mode)
+    helpers = _plan_helpers(target, params)
+    return dict(
+        path=target.path,
+        tier=target.tier,
+        state=state.split(':')[0],
+        checksum=checksum(raw) if raw is not None else ABSENT,
+        before=redact(before) if before is not None else None,
+        after=redact(doc),
+        changed_keys=changed_key_paths(before or {}, doc),
+        content_changed=content_changed,
+        attributes_changed=attrs,
+        mode='%04o' % mode,
+        helpers=[dict((k, v) for k, v in h.items() if k != 'spec') for h in helpers],
+        changed=content_changed or bool(attrs) or any(h['changed'] for h in helpers),
+        _target=target,
+        _doc=doc,
+        _mode=mode,
+        _helpers=helpers,
+    )
+
+
+def _checksum_now(loc):
+    raw, _st = safe_fs.read(loc)
+    return checksum(raw) if raw is not None else ABSENT
+
+
+def apply(params):
+    """Compute the plan again and carry it out, if the file is still what the controller's plan saw."""
+    result = plan(params)
+    expect = params.get('expect_checksum')
+    if expect and result['checksum'] != expect:
+        raise safe_fs.ConcurrentChangeError('%s was changed by someone else after the module read it; nothing was written. '
+                                            'Run the task again.' % result['path'])
+    backup_file = None
+    if result['changed']:
+        target = result['_target']
+        create = safe_fs.dir_creator(target.uid, target.gid, target.dir_mode)
+        for h in result['_helpers']:
+            if not h['changed']:
+                continue
+            with safe_fs.locate(h['path'], create=create if h['state'] == 'present' else None) as loc:
+                if h['state'] == 'absent':
+                    safe_fs.remove(loc)
+                elif h['content_changed']:
+                    content = h['spec'].get('content')
+                    if content is None:
+                        raise SettingsError('helpers[%s]: content is required when state is present' % h['spec']['path'])
+                    safe_fs.atomic_write(loc, content.encode('utf-8'), target.uid, target.gid, int(h['mode'], 8))
+                else:
+                    safe_fs.set_attributes(loc, target.uid, target.gid, int(h['mode'], 8))
+        with safe_fs.locate(target.path, create=create) as loc:
+            if result['content_changed']:
+                _raw, st = safe_fs.read(loc)
+                if st is not None and (params.get('backup') or result['state'] == 'invalid'):
+                    backup_file = safe_fs.backup(loc)
+                safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), target.uid, target.gid, result['_mode'],
+                                     expect=lambda: _checksum_now(loc) == result['checksum'], current=st)
+            elif result['attributes_changed']:
+                safe_fs.set_attributes(loc, target.uid, target.gid, result['_mode'])
+    result['backup_file'] = backup_file
+    return result
+
+
+def public(result):
+    """The part of a plan or apply result that may leave the target (no private entries)."""
+    return dict((k, v) for k, v in result.items() if not k.startswith('_'))

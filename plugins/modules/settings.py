@@ -1,0 +1,309 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: settings
+short_description: Merge keys into a Claude Code settings file, validated, atomically, with its helper scripts
+version_added: 0.1.0
+description:
+  - Merges keys into one Claude Code settings file (a user's C(~/.claude/settings.json), a project's C(.claude/settings.json)
+    or C(.claude/settings.local.json), the managed C(/etc/claude-code/managed-settings.json), a managed drop-in, or any path)
+    without owning it. Keys the task does not name stay as they are, in their order.
+  - Before anything is written, the result is validated against the collection's JSON schema for Claude Code settings on the
+    controller. Claude Code silently ignores a whole settings file with one wrong type or invalid JSON; this module refuses to
+    write such a file. See the collection's docs/validation.md for the rules and their reasons.
+  - Places the helper scripts that settings such as C(apiKeyHelper) point at in the same call, before the settings file, with
+    the same guarantees, so a setting never points at a missing or stale script.
+  - Writes are atomic (a temporary file in the same folder, fsync, rename) and keep the file's owner, group and mode. A file
+    changed by someone else between the module's read and its write is not overwritten. A symlink is followed only when it is
+    owned by root or by the user the module runs as, so a link planted in a user's home cannot redirect a write made as root.
+  - A host with no drift costs one module call; a host with drift two (read and plan, then write).
+  - Env values whose names contain C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS), and helper
+    contents, are secrets. They never appear in diffs, return values or logs.
+author:
+  - fleetcfg maintainers
+options:
+  scope:
+    description:
+      - Which settings file to manage. Mutually exclusive with O(path); C(user) when neither is given.
+      - V(user) is C(<home of user>/.claude/settings.json), or C(settings.json) in O(config_dir).
+      - V(project) is C(<project_dir>/.claude/settings.json), shared with a team (created with mode C(0644)).
+      - V(local) is C(<project_dir>/.claude/settings.local.json).
+      - V(managed) is C(<managed_dir>/managed-settings.json), the policy tier no user can override.
+      - V(managed_dropin) is C(<managed_dir>/managed-settings.d/<dropin>); drop-ins are read in name order.
+    type: str
+    choices: [user, project, local, managed, managed_dropin]
+  path:
+    description:
+      - An explicit settings file path, instead of O(scope). Its tier is taken from its name where it tells
+        (C(managed-settings.json), a file in C(managed-settings.d), C(settings.local.json)).
+    type: path
+  user:
+    description:
+      - The account whose settings are managed, for O(scope=user). Its home is looked up on the target.
+      - Defaults to the user the module runs as.
+    type: str
+  config_dir:
+    description:
+      - For O(scope=user), the Claude Code configuration folder, as C(CLAUDE_CONFIG_DIR) would give it.
+      - An absolute path, or a path relative to the user's home. Defaults to C(.claude).
+    type: str
+  project_dir:
+    description:
+      - The project folder, for O(scope=project) and O(scope=local). It must exist.
+    type: path
+  managed_dir:
+    description:
+      - The folder of managed settings. On macOS it is C(/Library/Application Support/ClaudeCode).
+    type: path
+    default: /etc/claude-code
+  dropin:
+    description:
+      - The drop-in file name for O(scope=managed_dropin), such as C(50-bedrock.json).
+    type: str
+  settings:
+    description:
+      - Keys to deep-merge into the file. Objects merge key by key; lists follow O(list_strategy); other values replace.
+      - Env values given as numbers are written as strings. A boolean env value is an error, because some switches count
+        any non-empty value, even C("0"), as on.
+    type: dict
+    default: {}
+  remove:
+    description:
+      - Key paths to delete, such as C(env.ANTHROPIC_API_KEY). A key path is a string of keys joined by dots (a dot in a
+        key written C(\.)), or a list of keys. Missing keys are ignored.
+    type: list
+    elements: raw
+    default: []
+  list_strategy:
+    description:
+      - How a list in O(settings) meets a list already in the file.
+      - V(union) keeps the file's items in their order and appends the task's items that are not there yet, so rules
+        a user added survive.
+      - V(replace) makes the list exactly the task's.
+    type: str
+    choices: [union, replace]
+    default: union
+  helpers:
+    description:
+      - Helper scripts to place with the settings, written before the settings file.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description:
+          - Where the script goes; a relative path is relative to the settings file's folder.
+        type: str
+        required: true
+      content:
+        description:
+          - The script. Treated as a secret; required when O(helpers[].state=present).
+        type: str
+      mode:
+        description:
+          - The script's mode. Defaults to C(0700), or C(0755) in managed and project scopes (every user runs it).
+        type: raw
+      setting:
+        description:
+          - A settings key to point at this script, such as C(apiKeyHelper). Its value is set to the script's path
+            (quoted for the shell where needed), or removed when O(helpers[].state=absent).
+        type: str
+        choices: [apiKeyHelper, awsCredentialExport, awsAuthRefresh, gcpAuthRefresh, otelHeadersHelper]
+      state:
+        description:
+          - V(absent) removes the script (and the key named by O(helpers[].setting)).
+        type: str
+        choices: [present, absent]
+        default: present
+      checksum:
+        description:
+          - Internal, set by the action plugin (sha256 of the content). Do not set.
+        type: str
+  validate:
+    description:
+      - V(strict) checks what the task writes against the collection's schema and its rules (unknown keys with the
+        nearest known key suggested, keys that do nothing in this tier, upper-case env names, string env values), and
+        fails on existing content that would make Claude Code ignore the file.
+      - V(loose) checks types and allowed values only, as the published schema does; unknown top-level keys pass.
+      - V(none) checks nothing but that the result is a JSON object.
+    type: str
+    choices: [strict, loose, none]
+    default: strict
+  replace_invalid:
+    description:
+      - When the existing file is not valid JSON or not an object, keep it as a backup and write a new file from the task's
+        keys. Without it the task fails and the file is left as it was.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Keep the previous file as C(<name>.<pid>.<timestamp>~) beside it when the content changes.
+    type: bool
+    default: false
+  owner:
+    description:
+      - Owner of the settings file, its helpers and the folders the module creates. Defaults to the account for
+        O(scope=user), the project folder's owner for project scopes, root for managed scopes, and for an existing file
+        otherwise its current owner.
+    type: str
+  group:
+    description:
+      - Group, with the same defaults as O(owner) (the account's primary group for O(scope=user)).
+    type: str
+  mode:
+    description:
+      - Mode of the settings file, as an octal string such as C("0600"). An existing file keeps its mode unless this is
+        given. A new file gets C(0600), or C(0644) in the managed and project scopes, which every user reads.
+      - Secrets are never written into a file that other users can read.
+    type: raw
+  phase:
+    description:
+      - Internal, set by the action plugin. Do not set.
+    type: str
+    choices: [plan, apply]
+    default: plan
+  expect_checksum:
+    description:
+      - Internal, set by the action plugin. Do not set.
+    type: str
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+  action:
+    support: full
+notes:
+  - The target needs only Python; jsonschema runs on the controller.
+seealso:
+  - name: Claude Code settings
+    description: Claude Code's settings files and their precedence.
+    link: https://code.claude.com/docs/en/settings
+'''
+
+EXAMPLES = r'''
+- name: Point every listed user's Claude Code at the company gateway, with a key helper
+  fleetcfg.claude_code.settings:
+    scope: user
+    user: "{{ item }}"
+    settings:
+      env:
+        ANTHROPIC_BASE_URL: https://llm-gateway.example.com
+        CLAUDE_CODE_API_KEY_HELPER_TTL_MS: 3600000
+    helpers:
+      - path: bin/api-key-helper
+        setting: apiKeyHelper
+        content: |
+          #!/bin/sh
+          exec cat "$HOME/.config/llm-gateway/key"
+  loop: "{{ developers }}"
+
+- name: Deny reading secrets, for every user of the machine (managed policy)
+  fleetcfg.claude_code.settings:
+    scope: managed_dropin
+    dropin: 10-permissions.json
+    settings:
+      permissions:
+        deny:
+          - Read(./.env)
+          - Read(./secrets/**)
+
+- name: Remove a static key that would shadow the helper
+  fleetcfg.claude_code.settings:
+    user: alice
+    remove:
+      - env.ANTHROPIC_API_KEY
+      - env.ANTHROPIC_AUTH_TOKEN
+
+- name: Make the project's allow list exactly this one
+  fleetcfg.claude_code.settings:
+    scope: project
+    project_dir: /srv/repos/webapp
+    list_strategy: replace
+    settings:
+      permissions:
+        allow:
+          - Bash(npm run test:*)
+
+- name: Repair a user file that is not valid JSON (the old one is kept as a backup)
+  fleetcfg.claude_code.settings:
+    user: bob
+    replace_invalid: true
+    settings:
+      model: sonnet
+'''
+
+RETURN = r'''
+path:
+  description: The settings file (as configured; symlinks the module trusted are not resolved here).
+  returned: always
+  type: str
+  sample: /home/alice/.claude/settings.json
+changed_keys:
+  description: The key paths whose values the task changes, sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [env.ANTHROPIC_BASE_URL, apiKeyHelper]
+settings:
+  description: The resulting settings, with secret values replaced by C(********).
+  returned: always
+  type: dict
+  sample: {"env": {"ANTHROPIC_BASE_URL": "https://llm-gateway.example.com", "ANTHROPIC_AUTH_TOKEN": "********"}}
+backup_file:
+  description: The backup of the previous file, when one was made.
+  returned: changed and a backup was made
+  type: str
+  sample: /home/alice/.claude/settings.json.4242.2026-11-29@10:00:00~
+helpers:
+  description: Each helper script, whether it changed, and its state.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"path": "/home/alice/.claude/bin/api-key-helper", "state": "present", "changed": true}]
+state:
+  description: What the module found before the run, C(absent), C(empty), C(present) or C(invalid).
+  returned: always
+  type: str
+  sample: present
+'''
+
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC_RULES, module_spec
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, apply, plan, public
+
+
+def main():
+    module = AnsibleModule(argument_spec=module_spec(), supports_check_mode=True, **USER_SPEC_RULES)
+    params = module.params
+    phase = 'plan' if module.check_mode else params['phase']
+    try:
+        result = apply(params) if phase == 'apply' else plan(params)
+    except (SettingsError, safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
+        module.fail_json(msg=str(e))
+    except (OSError, IOError) as e:
+        module.fail_json(msg='%s: %s' % (getattr(e, 'filename', None) or 'settings', e.strerror or e))
+    out = public(result)
+    if phase == 'plan':
+        # A plan changes nothing; the controller decides from would_change.
+        out['would_change'] = out.pop('changed')
+        out['changed'] = False
+
+    module.exit_json(**out)
+
+
+if __name__ == '__main__':
+    main()
