@@ -29,7 +29,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_targ
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import validation
 
 MODULE = 'fleetcfg.claude_code.settings'
-RESULT_KEYS = ('path', 'state', 'changed_keys', 'helpers', 'backup_file')
+RESULT_KEYS = ('found', 'changed_keys', 'helpers', 'backup_file')
 SCOPE_TIERS = dict(user='user', project='project', local='local', managed='managed', managed_dropin='managed')
 
 
@@ -104,8 +104,9 @@ def check_task(args):
     if errors:
         raise AnsibleActionFail('Invalid input, nothing was changed:\n  - ' + '\n  - '.join(sorted(set(errors))))
 
-    module_args = dict(args, settings=normalized)
-    module_args['helpers'] = [dict(h, checksum=checksum(h['content']) if h.get('content') is not None else None)
+    module_args = dict((key, value) for key, value in args.items() if value is not None)
+    module_args['settings'] = normalized
+    module_args['helpers'] = [dict(h, checksum=checksum(h['content'])) if h.get('content') is not None else h
                               for h in args['helpers']]
     task_paths = task_paths + removals + [(key,) for key in helper_keys]
     return module_args, tier, task_paths
@@ -117,11 +118,11 @@ def without_content(helpers):
 
 def diff_of(plan):
     diffs = []
-    if plan['content_changed'] or plan['state'] == 'invalid':
-        before = '' if plan['before'] is None else dumps(plan['before'])
-        if plan['state'] == 'invalid':
-            before = '(not valid JSON; kept as a backup)\n'
-        diffs.append(dict(before_header=plan['path'], after_header=plan['path'], before=before, after=dumps(plan['after'])))
+    if plan['content_changed']:
+        before = {'absent': '', 'invalid': '(not valid JSON; kept as a backup)\n'}.get(plan['found'])
+        if before is None:
+            before = dumps(plan['before'])
+        diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=dumps(plan['after'])))
     for helper in plan['helpers']:
         if helper['changed']:
             before = '(absent)\n' if helper['content_changed'] and helper['state'] == 'present' else '(script, content not shown)\n'
@@ -155,7 +156,7 @@ class ActionModule(ActionBase):
         module_args, tier, task_paths = check_task(args)
 
         plan = self._call(dict(module_args, phase='plan', helpers=without_content(module_args['helpers'])), task_vars)
-        label = plan['path']
+        label = plan['file']
         errors, warnings = validation.check_result(plan['after'], task_paths, plan.get('tier', tier) or tier, args['validate'],
                                                    path_label=label)
         if errors:
@@ -167,6 +168,7 @@ class ActionModule(ActionBase):
         if plan['would_change'] and not self._task.check_mode:
             final = self._call(dict(module_args, phase='apply', expect_checksum=plan['checksum']), task_vars)
         result.update((key, final.get(key)) for key in RESULT_KEYS)
+        result['path'] = final['file']
         result['settings'] = final['after']
         result['changed'] = bool(plan['would_change'] if self._task.check_mode else final['changed'])
         if self._task.diff and plan['would_change']:

@@ -262,9 +262,9 @@ def plan(params):
     attrs = _attr_changes(st, target.uid, target.gid, mode)
     helpers = _plan_helpers(target, params)
     return dict(
-        path=target.path,
+        file=target.path,
         tier=target.tier,
-        state=state.split(':')[0],
+        found=state.split(':')[0],
         checksum=checksum(raw) if raw is not None else ABSENT,
         before=redact(before) if before is not None else None,
         after=redact(doc),
@@ -292,7 +292,7 @@ def apply(params):
     expect = params.get('expect_checksum')
     if expect and result['checksum'] != expect:
         raise safe_fs.ConcurrentChangeError('%s was changed by someone else after the module read it; nothing was written. '
-                                            'Run the task again.' % result['path'])
+                                            'Run the task again.' % result['file'])
     backup_file = None
     if result['changed']:
         target = result['_target']
@@ -313,7 +313,7 @@ def apply(params):
         with safe_fs.locate(target.path, create=create) as loc:
             if result['content_changed']:
                 _raw, st = safe_fs.read(loc)
-                if st is not None and (params.get('backup') or result['state'] == 'invalid'):
+                if st is not None and (params.get('backup') or result['found'] == 'invalid'):
                     backup_file = safe_fs.backup(loc)
                 safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), target.uid, target.gid, result['_mode'],
                                      expect=lambda: _checksum_now(loc) == result['checksum'], current=st)

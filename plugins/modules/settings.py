@@ -271,7 +271,7 @@ helpers:
   type: list
   elements: dict
   sample: [{"path": "/home/alice/.claude/bin/api-key-helper", "state": "present", "changed": true}]
-state:
+found:
   description: What the module found before the run, C(absent), C(empty), C(present) or C(invalid).
   returned: always
   type: str
