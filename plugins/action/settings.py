@@ -29,6 +29,11 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_targ
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import validation
 
 MODULE = 'fleetcfg.claude_code.settings'
+
+# The strategy imports this file in the main process before it forks a worker per host: load jsonschema and
+# build the validator here, once, instead of once per host.
+if validation.HAS_JSONSCHEMA:
+    validation.prepare()
 RESULT_KEYS = ('found', 'changed_keys', 'helpers', 'backup_file')
 SCOPE_TIERS = dict(user='user', project='project', local='local', managed='managed', managed_dropin='managed')
 
@@ -152,6 +157,12 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        try:
+            return self._run(result, task_vars)
+        except validation.ValidationUnavailable as e:
+            raise AnsibleActionFail(str(e))
+
+    def _run(self, result, task_vars):
         _validation, args = self.validate_argument_spec(argument_spec=USER_SPEC, **USER_SPEC_RULES)
         module_args, tier, task_paths = check_task(args)
 
