@@ -17,10 +17,12 @@ __metaclass__ = type
 
 import errno
 import os
+import re
 import stat
 import time
 
 MAX_SYMLINK_HOPS = 40
+STALE_TMP_SECONDS = 600
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
 
 
@@ -159,7 +161,7 @@ def locate(path, create=None):
 def read(loc):
     """Return (bytes, os.stat_result) of the file at ``loc``, or (None, None) when it does not exist."""
     try:
-        fd = os.open(loc.name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0), dir_fd=loc.dir_fd)
+        fd = os.open(loc.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0), dir_fd=loc.dir_fd)
     except OSError as e:
         if e.errno == errno.ENOENT:
             return None, None
@@ -183,9 +185,13 @@ def read(loc):
 
 def set_attributes(loc, uid, gid, mode):
     """Change owner, group and mode of an existing file without following a symlink. None leaves one as it is."""
-    fd = os.open(loc.name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0), dir_fd=loc.dir_fd)
+    fd = os.open(loc.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0), dir_fd=loc.dir_fd)
     try:
-        _apply_attributes(fd, os.fstat(fd), uid, gid, mode)
+        st = os.fstat(fd)
+        if st.st_nlink > 1:
+            raise UnsafePathError('%s has %d hard links: changing its owner or mode would change the other names too'
+                                  % (loc.path, st.st_nlink))
+        _apply_attributes(fd, st, uid, gid, mode)
     finally:
         os.close(fd)
 
@@ -243,7 +249,27 @@ def atomic_write(loc, data, uid, gid, mode, expect=None, current=None):
         except OSError:
             pass
         raise
+    _remove_stale_temporaries(loc)
     os.fsync(loc.dir_fd)
+
+
+def _remove_stale_temporaries(loc, age=STALE_TMP_SECONDS):
+    """Delete temporary files that a killed earlier write of this file left (they may hold an old secret).
+
+    Only regular files named as atomic_write names them and older than ``age`` seconds: a concurrent
+    writer's file in progress is younger.
+    """
+    pattern = re.compile(r'^\.%s\.[0-9a-f]{12}\.tmp\Z' % re.escape(loc.name))
+    now = time.time()
+    for name in os.listdir(loc.dir_fd):
+        if not pattern.match(name):
+            continue
+        try:
+            st = os.stat(name, dir_fd=loc.dir_fd, follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > age:
+                os.unlink(name, dir_fd=loc.dir_fd)
+        except OSError:
+            pass
 
 
 def remove(loc):

@@ -16,6 +16,7 @@ __metaclass__ = type
 import copy
 import hashlib
 import json
+import re
 
 REDACTED = '********'
 
@@ -64,8 +65,11 @@ def deep_merge(base, overlay, list_strategy='union'):
             result[key] = deep_merge(current, value, list_strategy)
         elif isinstance(value, list) and isinstance(current, list) and list_strategy == 'union':
             merged = list(current)
+            seen = set(json.dumps(item, sort_keys=True) for item in merged)
             for item in value:
-                if item not in merged:
+                marker = json.dumps(item, sort_keys=True)
+                if marker not in seen:
+                    seen.add(marker)
                     merged.append(copy.deepcopy(item))
             result[key] = merged
         else:
@@ -120,9 +124,22 @@ def changed_key_paths(before, after, prefix=()):
     return []
 
 
+# Documented variables whose names contain a secret word but which hold a switch, a limit or a duration.
+NOT_SECRET_NAMES = frozenset((
+    'CLAUDE_CODE_API_KEY_HELPER_TTL_MS',
+    'CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS',
+    'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
+    'MAX_THINKING_TOKENS',
+))
+_SKIP_AUTH_SWITCH = re.compile(r'^CLAUDE_CODE_SKIP_[A-Z_]*AUTH\Z')
+
+
 def is_secret_name(name):
-    """Whether an env variable of this name holds a secret."""
+    """Whether a value stored under this name (an env variable, or a key such as a header name) is a secret:
+    the name contains one of SECRET_NAME_WORDS, in any case, and is not a documented switch or limit."""
     upper = str(name).upper()
+    if upper in NOT_SECRET_NAMES or _SKIP_AUTH_SWITCH.match(upper):
+        return False
     return any(word in upper for word in SECRET_NAME_WORDS)
 
 
@@ -156,7 +173,7 @@ def secret_env_names(doc):
 
 def dumps(doc):
     """The canonical text the module writes: two-space indent, key order kept, final newline."""
-    return json.dumps(doc, indent=2, ensure_ascii=False) + '\n'
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + '\n'
 
 
 def checksum(data):

@@ -37,7 +37,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc 
     secret_env_names,
 )
 
-DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json$')
+DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json\Z')
 ABSENT = 'absent'
 
 
@@ -56,6 +56,7 @@ class Target(object):
         self.dir_mode = dir_mode
         self.file_mode = file_mode
         self.helper_mode = helper_mode
+        self.anchor = None  # (folder that must exist already, message when it does not)
 
 
 def parse_mode(value, name='mode'):
@@ -102,6 +103,14 @@ def resolve_target(params):
         if not os.path.isabs(config_dir):
             config_dir = posixpath.join(pw.pw_dir, config_dir)
         target = Target(posixpath.join(config_dir, 'settings.json'), 'user', pw.pw_uid, pw.pw_gid)
+        # Folders are created below the home (or below config_dir's parent), never the home itself: a home
+        # that does not exist yet (an account that never logged in) must get its /etc/skel copy first.
+        if config_dir.startswith(pw.pw_dir.rstrip('/') + '/'):
+            target.anchor = (pw.pw_dir, "user: the home folder %s of account '%s' does not exist (not logged in yet?); "
+                             "nothing was created" % (pw.pw_dir, account))
+        else:
+            parent = posixpath.dirname(config_dir.rstrip('/'))
+            target.anchor = (parent, 'config_dir: the folder %s does not exist; nothing was created' % parent)
     elif scope in ('project', 'local'):
         project_dir = params['project_dir']
         try:
@@ -143,6 +152,10 @@ def resolve_target(params):
     return target, mode is not None
 
 
+def _reject_constant(name):
+    raise ValueError('%s is not a JSON value' % name)
+
+
 def parse_document(raw, path):
     """(document, state) of a file's bytes; state is absent, empty, present or invalid (document None)."""
     if raw is None:
@@ -154,7 +167,7 @@ def parse_document(raw, path):
     if not text.strip():
         return {}, 'empty'
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_reject_constant)
     except ValueError as e:
         return None, 'invalid: not valid JSON (%s)' % e
     if not isinstance(doc, dict):
@@ -195,6 +208,25 @@ def _locate_existing(path):
         raise
 
 
+def _locate_name(path):
+    """A Location of the name itself (a symlink there is not resolved), or None when its folder is missing."""
+    try:
+        fd, real = safe_fs.open_dir(posixpath.dirname(path))
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None
+        raise
+    return safe_fs.Location(fd, real, posixpath.basename(path))
+
+
+def _lexists(loc):
+    try:
+        os.stat(loc.name, dir_fd=loc.dir_fd, follow_symlinks=False)
+        return True
+    except OSError:
+        return False
+
+
 def _attr_changes(st, uid, gid, mode):
     if st is None:
         return []
@@ -214,13 +246,16 @@ def _plan_helpers(target, params):
         path = helper_path(target, spec)
         mode = parse_mode(spec.get('mode'), 'helpers[%s].mode' % spec['path'])
         mode = target.helper_mode if mode is None else mode
-        loc = _locate_existing(path)
+        present = spec.get('state', 'present') == 'present'
+        loc = _locate_existing(path) if present else _locate_name(path)
         try:
-            raw, st = safe_fs.read(loc) if loc else (None, None)
+            if present:
+                raw, st = safe_fs.read(loc) if loc else (None, None)
+            else:
+                raw, st = (b'', None) if loc and _lexists(loc) else (None, None)
         finally:
             if loc:
                 loc.close()
-        present = spec.get('state', 'present') == 'present'
         if present:
             want = spec.get('checksum') or (checksum(spec['content']) if spec.get('content') is not None else None)
             if want is None:
@@ -236,8 +271,10 @@ def _plan_helpers(target, params):
 
 
 def plan(params):
-    """Read and compute; write nothing. Returns a dict (secrets redacted) plus private '_doc' and '_raw' entries."""
+    """Read and compute; write nothing. Returns a dict (secrets redacted) plus private entries starting with '_'."""
     target, explicit_mode = resolve_target(params)
+    if target.anchor and not os.path.isdir(target.anchor[0]):
+        raise SettingsError(target.anchor[1])
     loc = _locate_existing(target.path)
     try:
         raw, st = safe_fs.read(loc) if loc else (None, None)
@@ -252,13 +289,13 @@ def plan(params):
         base = {}
     doc = desired_document(base, params, target)
     mode = target.file_mode if (st is None or explicit_mode) else stat.S_IMODE(st.st_mode)
-    secrets = secret_env_names(params.get('settings') or {})
+    secrets = secret_env_names(doc if (st is None or explicit_mode) else (params.get('settings') or {}))
     if secrets and mode & 0o077:
         raise SettingsError('refusing to write secrets (%s) into %s with mode %04o: other users could read them. Use mode '
                             '0600, or keep the secret out of this file (an apiKeyHelper, or a per-user file).'
                             % (', '.join('env.' + s for s in secrets), target.path, mode))
     before = None if state.startswith('invalid') else base
-    content_changed = state.startswith('invalid') or before != doc
+    content_changed = state.startswith('invalid') or dumps(before) != dumps(doc)
     attrs = _attr_changes(st, target.uid, target.gid, mode)
     helpers = _plan_helpers(target, params)
     return dict(
@@ -300,7 +337,7 @@ def apply(params):
         for h in result['_helpers']:
             if not h['changed']:
                 continue
-            with safe_fs.locate(h['path'], create=create if h['state'] == 'present' else None) as loc:
+            with (safe_fs.locate(h['path'], create=create) if h['state'] == 'present' else _locate_name(h['path'])) as loc:
                 if h['state'] == 'absent':
                     safe_fs.remove(loc)
                 elif h['content_changed']:

@@ -25,7 +25,8 @@ description:
     changed by someone else between the module's read and its write is not overwritten. A symlink is followed only when it is
     owned by root or by the user the module runs as, so a link planted in a user's home cannot redirect a write made as root.
   - A host with no drift costs one module call; a host with drift two (read and plan, then write).
-  - Env values whose names contain C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS), and helper
+  - Env values whose names contain C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS) (except
+    documented switches and limits such as C(CLAUDE_CODE_SKIP_BEDROCK_AUTH) or C(MAX_THINKING_TOKENS)), and helper
     contents, are secrets. They never appear in diffs, return values or logs.
 author:
   - fleetcfg maintainers
