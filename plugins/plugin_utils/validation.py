@@ -182,14 +182,19 @@ def check_result(doc, task_paths, tier, level='strict', path_label='the file'):
                 warnings.append((path, "%s: existing key '%s' %s; Claude Code accepts a number here, but the published schema "
                                        "expects a string such as '%s'" % (path_label, _display('', path), _describe(env[name], _hidden(path), 'is'),
                                                                           '...' if _hidden(path) else _env_string(env[name]))))
+    # The client reads any existing env value as text (measured: true -> "true", null -> "null"), so a value
+    # that is not a string is kept with a warning; the task itself may not write one (check_input).
     skip = set()
     for path, problem in _env_bool_problems(checked, mode='is'):
-        errors.append((path, _result_error(path_label, path, problem)))
+        warnings.append((path, "%s: existing key '%s' %s; Claude Code reads it as the text '%s'" % (
+            path_label, _display('', path), problem.split(';')[0], _json(env[path[1]]))))
         skip.add(path)
 
     for error in _schema_errors(checked, skip):
         for path, kind, problem in _explain(error, mode='is'):
-            if kind == 'unknown':
+            if len(path) == 2 and path[0] == 'env' and error.validator == 'type':
+                warnings.append((path, "%s: existing key '%s' %s; Claude Code reads it as text" % (path_label, _display('', path), problem)))
+            elif kind == 'unknown':
                 if len(path) == 1 and level == 'loose':
                     continue
                 warnings.append((path, "%s: existing key '%s' %s%s It is kept as it is; Claude Code does not use it." % (

@@ -1,0 +1,97 @@
+"""Shared pieces of the end-to-end tests: how the real client is run, and small file writers.
+
+Imported by conftest.py and the test modules (tests/e2e is on sys.path, see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parents[1]
+
+# The key the settings file's helper prints and the fake expects, and the one only the outside environment has.
+E2E_KEY = "sk-fleetcfg-e2e-0123456789"
+SHELL_KEY = "sk-fleetcfg-shell-9876543210"
+FAKE_REPLY = "pong from fake"
+SHELL_REPLY = "pong from shell fake"
+
+CLAUDE_TIMEOUT = float(os.environ.get("FLEETCFG_E2E_CLAUDE_TIMEOUT", "60"))
+
+# Only these variables are taken from the outside environment; everything else the client sees is set here,
+# so nothing ANTHROPIC_*, CLAUDE_*, AWS_*, GOOGLE_*, *_PROXY, NODE_* ... of the machine running the tests leaks in.
+PASS_THROUGH = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+
+# Wall-clock seconds, reported at the end of the session (conftest.pytest_terminal_summary).
+TIMINGS: dict[str, list[float]] = {"install-claude.sh": [], "claude -p": [], "ansible-playbook": []}
+
+
+class ClaudeRun(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def client_env(home: Path, config_dir: Path, env_extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of one client run: built from scratch, offline, no retries."""
+    env = {k: v for k, v in os.environ.items() if k in PASS_THROUGH}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(
+        HOME=str(home),
+        CLAUDE_CONFIG_DIR=str(config_dir),
+        # Any non-empty value counts as on: no telemetry, update checks or other connections.
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        # A 401 would otherwise be retried for over a minute.
+        CLAUDE_CODE_MAX_RETRIES="0",
+    )
+    env.update(env_extra or {})
+    return env
+
+
+def run_claude_in(claude_bin: str, home: Path, config_dir: Path, env_extra=None, prompt: str = "ping",
+                  timeout: float = CLAUDE_TIMEOUT) -> ClaudeRun:
+    """One ``claude -p <prompt>``; its cwd is its own empty HOME (no project settings, no git repository)."""
+    home.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [claude_bin, "-p", prompt],
+        cwd=home, env=client_env(home, config_dir, env_extra),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # so a timeout ends the client and whatever it started (helpers)
+    )
+    start = time.monotonic()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"claude -p did not finish within {timeout} s\nstdout: {out}\nstderr: {err}")
+    TIMINGS["claude -p"].append(time.monotonic() - start)
+    return ClaudeRun(proc.returncode, out, err)
+
+
+def write_helper(path: Path, body: str, mode: int = 0o700) -> Path:
+    """A helper script (the client runs it through /bin/sh)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(mode)
+    return path
+
+
+def key_helper(config_dir: Path, key: str = E2E_KEY, name: str = "bin/api-key-helper") -> Path:
+    """A helper that prints ``key`` without a newline, like the one the module places."""
+    return write_helper(config_dir / name, f"printf '%s' '{key}'")
+
+
+def write_settings(config_dir: Path, content) -> Path:
+    """Write <config_dir>/settings.json: a dict as JSON, a str as it is (for broken files)."""
+    path = config_dir / "settings.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2) + "\n")
+    return path
