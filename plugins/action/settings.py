@@ -130,7 +130,7 @@ def diff_of(plan):
         diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=dumps(plan['after'])))
     for helper in plan['helpers']:
         if helper['changed']:
-            before = '(absent)\n' if helper['content_changed'] and helper['state'] == 'present' else '(script, content not shown)\n'
+            before = '(script, content not shown)\n' if helper['existed'] else '(absent)\n'
             after = '(absent)\n' if helper['state'] == 'absent' else '(script, content not shown)\n'
             diffs.append(dict(before_header=helper['path'], after_header=helper['path'], before=before, after=after))
     return diffs
@@ -185,4 +185,3 @@ class ActionModule(ActionBase):
         if self._task.diff and plan['would_change']:
             result['diff'] = diff_of(plan)
         return result
-

@@ -181,4 +181,3 @@ def checksum(data):
     if isinstance(data, str):
         data = data.encode('utf-8')
     return hashlib.sha256(data).hexdigest()
-

@@ -265,7 +265,7 @@ def _plan_helpers(target, params):
             changed = content_changed or bool(attrs)
         else:
             content_changed, attrs, changed = raw is not None, [], raw is not None
-        plans.append(dict(path=path, state='present' if present else 'absent', changed=changed,
+        plans.append(dict(path=path, state='present' if present else 'absent', changed=changed, existed=raw is not None,
                           content_changed=content_changed, attributes_changed=attrs, mode='%04o' % mode, spec=spec))
     return plans
 

@@ -29,7 +29,7 @@ description:
     documented switches and limits such as C(CLAUDE_CODE_SKIP_BEDROCK_AUTH) or C(MAX_THINKING_TOKENS)), and helper
     contents, are secrets. They never appear in diffs, return values or logs.
 author:
-  - fleetcfg maintainers
+  - fleetcfg maintainers (@fleetcfg)
 options:
   scope:
     description:
@@ -177,12 +177,17 @@ options:
     type: str
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
 notes:
   - The target needs only Python; jsonschema runs on the controller.

@@ -307,8 +307,8 @@ def test_symlink_owned_by_the_effective_user_is_followed_and_others_are_not(shar
             safe_fs.atomic_write(loc, b'{"mine": 2}', None, None, None, current=st)
             return loc.path, raw
 
-    assert child(as_nobody, uid=NOBODY, gid=NOBODY) == ('ok', (os.path.join(home, 'dotfiles', 'settings.json'),
-                                                                b'{"mine": 1}'))
+    expected = ('ok', (os.path.join(home, 'dotfiles', 'settings.json'), b'{"mine": 1}'))
+    assert child(as_nobody, uid=NOBODY, gid=NOBODY) == expected
     assert read_bytes(os.path.join(home, 'dotfiles', 'settings.json')) == b'{"mine": 2}'
     # The same link, owned by nobody, is not trusted by root.
     with pytest.raises(safe_fs.UnsafePathError, match='uid 65534'):

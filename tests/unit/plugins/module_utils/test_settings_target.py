@@ -123,7 +123,7 @@ def test_resolve_user_default_is_the_effective_user_home():
     ('~/.config/claude', '{home}/.config/claude/settings.json'),
 ])
 def test_resolve_user_config_dir(config_dir, expected):
-    target, _ = resolve_target(params(scope='user', user=NOBODY_NAME, config_dir=config_dir))
+    target, dummy = resolve_target(params(scope='user', user=NOBODY_NAME, config_dir=config_dir))
     assert target.path == expected.format(home=NOBODY_HOME)
     assert (target.uid, target.gid, target.tier) == (NOBODY, NOBODY, 'user')
 
@@ -139,7 +139,7 @@ def test_resolve_unknown_user_names_the_user():
 ])
 def test_resolve_project_and_local(tmp_path, scope, name, file_mode, helper_mode):
     os.chown(str(tmp_path), NOBODY, NOBODY)
-    target, _ = resolve_target(params(scope=scope, project_dir=str(tmp_path)))
+    target, dummy = resolve_target(params(scope=scope, project_dir=str(tmp_path)))
     assert target.path == str(tmp_path / '.claude' / name)
     assert (target.tier, target.uid, target.gid) == (scope, NOBODY, NOBODY)
     assert (target.dir_mode, target.file_mode, target.helper_mode) == (0o755, file_mode, helper_mode)
@@ -159,17 +159,17 @@ def test_resolve_project_dir_through_planted_link(tmp_path):
 
 
 def test_resolve_managed():
-    target, _ = resolve_target(params(scope='managed'))
+    target, dummy = resolve_target(params(scope='managed'))
     assert target.path == '/etc/claude-code/managed-settings.json'
     assert (target.tier, target.uid, target.gid) == ('managed', 0, 0)
     assert (target.dir_mode, target.file_mode, target.helper_mode) == (0o755, 0o644, 0o755)
-    target, _ = resolve_target(params(scope='managed', managed_dir='/Library/Application Support/ClaudeCode'))
+    target, dummy = resolve_target(params(scope='managed', managed_dir='/Library/Application Support/ClaudeCode'))
     assert target.path == '/Library/Application Support/ClaudeCode/managed-settings.json'
 
 
 @pytest.mark.parametrize('dropin', ['50-bedrock.json', 'a.json', '10_perm.v2.json'])
 def test_resolve_managed_dropin(dropin):
-    target, _ = resolve_target(params(scope='managed_dropin', dropin=dropin))
+    target, dummy = resolve_target(params(scope='managed_dropin', dropin=dropin))
     assert target.path == '/etc/claude-code/managed-settings.d/' + dropin
     assert (target.tier, target.uid, target.file_mode) == ('managed', 0, 0o644)
 
@@ -204,7 +204,7 @@ def test_resolve_explicit_path_must_be_absolute():
     ('root', None, 0, NOBODY),
 ])
 def test_resolve_owner_group_overrides(owner, group, uid, gid):
-    target, _ = resolve_target(params(scope='user', user=NOBODY_NAME, owner=owner, group=group))
+    target, dummy = resolve_target(params(scope='user', user=NOBODY_NAME, owner=owner, group=group))
     assert (target.uid, target.gid) == (uid, gid)
 
 
@@ -251,7 +251,7 @@ def test_parse_document_valid(raw, doc, state):
 
 
 def test_parse_document_keeps_key_order():
-    doc, _ = parse_document(b'{"z": 1, "a": 2, "m": 3}', '/x')
+    doc, dummy = parse_document(b'{"z": 1, "a": 2, "m": 3}', '/x')
     assert list(doc) == ['z', 'a', 'm']
 
 
@@ -772,7 +772,6 @@ def test_private_helper_spec_never_reaches_the_public_result(user_cfg):
     result = plan(params(helpers=[dict(path='h', content=HELPER)], **task))
     assert set(public(result)['helpers'][0]) == {'path', 'state', 'changed', 'content_changed', 'attributes_changed',
                                                  'mode'}
-
 
 
 def test_user_scope_absolute_config_dir_needs_its_parent(tmp_path):
