@@ -770,7 +770,7 @@ def test_apply_keeps_mode_of_an_existing_file_when_no_mode_given(user_cfg):
 def test_private_helper_spec_never_reaches_the_public_result(user_cfg):
     _cfg, task = user_cfg
     result = plan(params(helpers=[dict(path='h', content=HELPER)], **task))
-    assert set(public(result)['helpers'][0]) == {'path', 'state', 'changed', 'content_changed', 'attributes_changed',
+    assert set(public(result)['helpers'][0]) == {'path', 'state', 'changed', 'existed', 'content_changed', 'attributes_changed',
                                                  'mode'}
 
 
