@@ -86,7 +86,13 @@ def check_task(args):
     except SettingsError as e:
         errors.append(str(e))
 
-    # Validate the task's settings as they will be written, helper pointers included.
+    if args.get('users') and tier != 'user':
+        errors.append('users: only for scope user')
+    unknown = sorted(set(args['user_settings']) - set(args.get('users') or []))
+    if unknown:
+        errors.append('user_settings: %s not in users' % ', '.join(unknown))
+
+    # Validate the task's settings as they will be written, helper pointers included; each account's own keys too.
     probe = dict(args['settings'])
     for key, where in helper_keys.items():
         probe[key] = '/placeholder/for/%s' % where
@@ -94,6 +100,12 @@ def check_task(args):
     errors.extend(problems)
     for key in helper_keys:
         normalized.pop(key, None)
+    per_user = {}
+    for user, own in args['user_settings'].items():
+        per_user[user], problems = validation.check_input(own, tier, args['validate'])
+        errors.extend('user_settings.%s%s' % (user, problem[len('settings'):]) for problem in problems)
+        errors.extend('user_settings.%s.%s: set by helpers[].setting; set it in one place' % (user, key)
+                      for key in helper_keys if isinstance(own, dict) and key in own)
 
     removals = []
     for i, raw in enumerate(args['remove']):
@@ -102,6 +114,8 @@ def check_task(args):
         except ValueError as e:
             errors.append('remove[%d]: %s' % (i, e))
     task_paths = leaf_paths(normalized) if normalized else []
+    for own in per_user.values():
+        task_paths.extend(leaf_paths(own) if isinstance(own, dict) and own else [])
     for keys in removals:
         for path in task_paths:
             if path[:len(keys)] == keys or keys[:len(path)] == path:
@@ -111,6 +125,7 @@ def check_task(args):
 
     module_args = dict((key, value) for key, value in args.items() if value is not None)
     module_args['settings'] = normalized
+    module_args['user_settings'] = per_user
     module_args['helpers'] = [dict(h, checksum=checksum(h['content'])) if h.get('content') is not None else h
                               for h in args['helpers']]
     task_paths = task_paths + removals + [(key,) for key in helper_keys]
@@ -134,6 +149,15 @@ def diff_of(plan):
             after = '(absent)\n' if helper['state'] == 'absent' else '(script, content not shown)\n'
             diffs.append(dict(before_header=helper['path'], after_header=helper['path'], before=before, after=after))
     return diffs
+
+
+def file_result(plan, final):
+    """What a task reports about one settings file."""
+    result = dict((key, final.get(key)) for key in RESULT_KEYS)
+    result['path'] = final['file']
+    result['settings'] = final['after']
+    result['changed'] = final['changed']
+    return result
 
 
 class ActionModule(ActionBase):
@@ -166,22 +190,31 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=USER_SPEC, **USER_SPEC_RULES)
         module_args, tier, task_paths = check_task(args)
 
-        plan = self._call(dict(module_args, phase='plan', helpers=without_content(module_args['helpers'])), task_vars)
-        label = plan['file']
-        errors, warnings = validation.check_result(plan['after'], task_paths, plan.get('tier', tier) or tier, args['validate'],
-                                                   path_label=label)
+        plans = self._call(dict(module_args, phase='plan', helpers=without_content(module_args['helpers'])), task_vars)['files']
+        errors, warnings = [], []
+        for plan in plans:
+            problems, remarks = validation.check_result(plan['after'], task_paths, plan.get('tier') or tier, args['validate'],
+                                                        path_label=plan['file'])
+            errors.extend(problems)
+            warnings.extend(plan.get('warnings', []) + remarks)
         if errors:
-            raise AnsibleActionFail('Refusing to write %s, nothing was changed:\n  - %s' % (label, '\n  - '.join(errors)))
-        if plan.get('warnings') or warnings:
-            result['warnings'] = plan.get('warnings', []) + warnings
+            raise AnsibleActionFail('Refusing to write, nothing was changed:\n  - %s' % '\n  - '.join(errors))
+        if warnings:
+            result['warnings'] = warnings
 
-        final = plan
-        if plan['would_change'] and not self._task.check_mode:
-            final = self._call(dict(module_args, phase='apply', expect_checksum=plan['checksum']), task_vars)
-        result.update((key, final.get(key)) for key in RESULT_KEYS)
-        result['path'] = final['file']
-        result['settings'] = final['after']
-        result['changed'] = bool(plan['would_change'] if self._task.check_mode else final['changed'])
-        if self._task.diff and plan['would_change']:
-            result['diff'] = diff_of(plan)
+        drifted = [plan['would_change'] for plan in plans]
+        finals = plans
+        if any(drifted) and not self._task.check_mode:
+            expect = [plan['checksum'] if changed else '' for plan, changed in zip(plans, drifted)]
+            finals = self._call(dict(module_args, phase='apply', expect_checksums=expect), task_vars)['files']
+        elif self._task.check_mode:
+            finals = [dict(plan, changed=plan['would_change']) for plan in plans]
+        files = [file_result(plan, final) for plan, final in zip(plans, finals)]
+        result['changed'] = any(item['changed'] for item in files)
+        if args.get('users'):
+            result['files'] = files
+        else:
+            result.update(files[0])
+        if self._task.diff and any(drifted):
+            result['diff'] = [diff for plan in plans if plan['would_change'] for diff in diff_of(plan)]
         return result

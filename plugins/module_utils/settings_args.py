@@ -27,6 +27,8 @@ USER_SPEC = dict(
     scope=dict(type='str', choices=list(SCOPES)),
     path=dict(type='path'),
     user=dict(type='str'),
+    users=dict(type='list', elements='str'),
+    user_settings=dict(type='dict', default={}),
     config_dir=dict(type='str'),
     project_dir=dict(type='path'),
     managed_dir=dict(type='path', default='/etc/claude-code'),
@@ -44,7 +46,7 @@ USER_SPEC = dict(
 )
 
 USER_SPEC_RULES = dict(
-    mutually_exclusive=[('scope', 'path')],
+    mutually_exclusive=[('scope', 'path'), ('user', 'users'), ('path', 'users')],
     required_if=[
         ('scope', 'project', ('project_dir',)),
         ('scope', 'local', ('project_dir',)),
@@ -58,5 +60,5 @@ def module_spec():
     spec = copy.deepcopy(USER_SPEC)
     spec['helpers']['options']['checksum'] = dict(type='str')
     spec['phase'] = dict(type='str', choices=['plan', 'apply'], default='plan')
-    spec['expect_checksum'] = dict(type='str')
+    spec['expect_checksums'] = dict(type='list', elements='str')
     return spec

@@ -318,6 +318,18 @@ def plan(params):
     )
 
 
+def file_params(params):
+    """One set of parameters per settings file a task names: the task's own, or one per account in ``users``
+    (each with ``settings`` merged with that account's ``user_settings``)."""
+    users = params.get('users')
+    if not users:
+        return [params]
+    shared = params.get('settings') or {}
+    own = params.get('user_settings') or {}
+    strategy = params.get('list_strategy') or 'union'
+    return [dict(params, user=user, users=None, settings=deep_merge(shared, own.get(user) or {}, strategy)) for user in users]
+
+
 def _checksum_now(loc):
     raw, _st = safe_fs.read(loc)
     return checksum(raw) if raw is not None else ABSENT

@@ -51,6 +51,20 @@ options:
       - The account whose settings are managed, for O(scope=user). Its home is looked up on the target.
       - Defaults to the user the module runs as.
     type: str
+  users:
+    description:
+      - For O(scope=user), several accounts at once, in one module call per host. Each account's file gets
+        O(settings) (merged with its entry in O(user_settings)), O(remove) and O(helpers). Mutually exclusive with
+        O(user).
+      - The result then lists each file under RV(files).
+    type: list
+    elements: str
+  user_settings:
+    description:
+      - With O(users), per-account keys merged over O(settings) for that account only, such as a personal token.
+        A mapping from account name to a settings mapping.
+    type: dict
+    default: {}
   config_dir:
     description:
       - For O(scope=user), the Claude Code configuration folder, as C(CLAUDE_CONFIG_DIR) would give it.
@@ -171,10 +185,11 @@ options:
     type: str
     choices: [plan, apply]
     default: plan
-  expect_checksum:
+  expect_checksums:
     description:
       - Internal, set by the action plugin. Do not set.
-    type: str
+    type: list
+    elements: str
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -252,18 +267,18 @@ EXAMPLES = r'''
 RETURN = r'''
 path:
   description: The settings file (as configured; symlinks the module trusted are not resolved here).
-  returned: always
+  returned: when O(users) is not given
   type: str
   sample: /home/alice/.claude/settings.json
 changed_keys:
   description: The key paths whose values the task changes, sorted.
-  returned: always
+  returned: when O(users) is not given
   type: list
   elements: str
   sample: [env.ANTHROPIC_BASE_URL, apiKeyHelper]
 settings:
   description: The resulting settings, with secret values replaced by C(********).
-  returned: always
+  returned: when O(users) is not given
   type: dict
   sample: {"env": {"ANTHROPIC_BASE_URL": "https://llm-gateway.example.com", "ANTHROPIC_AUTH_TOKEN": "********"}}
 backup_file:
@@ -273,13 +288,20 @@ backup_file:
   sample: /home/alice/.claude/settings.json.4242.2026-11-29@10:00:00~
 helpers:
   description: Each helper script, whether it changed, and its state.
-  returned: always
+  returned: when O(users) is not given
   type: list
   elements: dict
   sample: [{"path": "/home/alice/.claude/bin/api-key-helper", "state": "present", "changed": true}]
+files:
+  description:
+    - With O(users), one entry per account's file, with the keys above (RV(path), RV(changed_keys), RV(settings),
+      RV(backup_file), RV(helpers), RV(found)) and C(changed).
+  returned: when O(users) is given
+  type: list
+  elements: dict
 found:
   description: What the module found before the run, C(absent), C(empty), C(present) or C(invalid).
-  returned: always
+  returned: when O(users) is not given
   type: str
   sample: present
 '''
@@ -289,26 +311,30 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC_RULES, module_spec
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, apply, plan, public
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, apply, file_params, plan, public
 
 
 def main():
     module = AnsibleModule(argument_spec=module_spec(), supports_check_mode=True, **USER_SPEC_RULES)
     params = module.params
-    phase = 'plan' if module.check_mode else params['phase']
+    apply_phase = params['phase'] == 'apply' and not module.check_mode
+    files = file_params(params)
+    # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
+    # is only planned again.
+    expect = params['expect_checksums'] if apply_phase else None
+    out = []
     try:
-        result = apply(params) if phase == 'apply' else plan(params)
+        for one, checksum in zip(files, expect or [None] * len(files)):
+            result = apply(dict(one, expect_checksum=checksum)) if checksum else plan(one)
+            item = public(result)
+            item['would_change'] = result['changed']
+            item['changed'] = bool(checksum) and result['changed']
+            out.append(item)
     except (SettingsError, safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
-        module.fail_json(msg=str(e))
+        module.fail_json(msg=str(e), files=out)
     except (OSError, IOError) as e:
-        module.fail_json(msg='%s: %s' % (getattr(e, 'filename', None) or 'settings', e.strerror or e))
-    out = public(result)
-    if phase == 'plan':
-        # A plan changes nothing; the controller decides from would_change.
-        out['would_change'] = out.pop('changed')
-        out['changed'] = False
-
-    module.exit_json(**out)
+        module.fail_json(msg='%s: %s' % (getattr(e, 'filename', None) or 'settings', e.strerror or e), files=out)
+    module.exit_json(changed=any(item['changed'] for item in out), files=out)
 
 
 if __name__ == '__main__':

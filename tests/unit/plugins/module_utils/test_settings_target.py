@@ -18,6 +18,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_f
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, checksum, dumps
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
     SettingsError,
+    file_params,
     apply,
     parse_document,
     parse_mode,
@@ -45,7 +46,7 @@ def params(**kw):
     """Module parameters as AnsibleModule hands them over: every option present, defaults filled in."""
     p = dict(scope=None, path=None, user=None, config_dir=None, project_dir=None, managed_dir='/etc/claude-code',
              dropin=None, settings={}, remove=[], list_strategy='union', helpers=[], validate='strict',
-             replace_invalid=False, backup=False, owner=None, group=None, mode=None, phase='plan', expect_checksum=None)
+             replace_invalid=False, backup=False, owner=None, group=None, mode=None, phase='plan', expect_checksum=None, users=None, user_settings={})
     p.update(kw)
     p['helpers'] = [helper(**h) for h in p['helpers']]
     return p
@@ -780,3 +781,14 @@ def test_user_scope_absolute_config_dir_needs_its_parent(tmp_path):
         plan(params(scope='user', user='root', config_dir=str(config_dir), settings={'model': 'sonnet'}))
     assert 'config_dir' in str(info.value) and str(config_dir.parent) in str(info.value)
     assert not (tmp_path / 'srv').exists()
+
+
+def test_file_params_one_per_account_with_its_own_settings_merged():
+    task = params(users=['alice', 'bob'], settings={'env': {'ANTHROPIC_BASE_URL': 'http://gw'}, 'permissions': {'deny': ['A']}},
+                  user_settings={'bob': {'env': {'ANTHROPIC_AUTH_TOKEN': 'b'}, 'permissions': {'deny': ['B']}}})
+    alice, bob = file_params(task)
+    assert (alice['user'], alice['users']) == ('alice', None)
+    assert alice['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw'}, 'permissions': {'deny': ['A']}}
+    assert bob['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw', 'ANTHROPIC_AUTH_TOKEN': 'b'}, 'permissions': {'deny': ['A', 'B']}}
+    assert task['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw'}, 'permissions': {'deny': ['A']}}  # not mutated
+    assert file_params(params(user='carol')) == [params(user='carol')]

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller-side checks of a task, before any host is touched."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.fleetcfg.claude_code.plugins.action.settings import check_task, tier_of
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import checksum
+
+
+def task(**args):
+    result = ArgumentSpecValidator(USER_SPEC, **USER_SPEC_RULES).validate(args)
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+def failure(**args):
+    with pytest.raises(AnsibleActionFail) as info:
+        check_task(task(**args))
+    return str(info.value)
+
+
+@pytest.mark.parametrize('args, tier', [
+    (dict(), 'user'), (dict(scope='project'), 'project'), (dict(scope='managed_dropin'), 'managed'),
+    (dict(path='/etc/claude-code/managed-settings.d/x.json'), 'managed'), (dict(path='/r/.claude/settings.local.json'), 'local'),
+    (dict(path='/somewhere/settings.json'), None),
+])
+def test_tier_of(args, tier):
+    assert tier_of(args) == tier
+
+
+def test_valid_task_is_normalized_and_helper_content_sent_as_checksum():
+    module_args, tier, paths = check_task(task(settings={'env': {'API_TIMEOUT_MS': 600000}}, remove=['env.ANTHROPIC_API_KEY'],
+                                               helpers=[dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper')]))
+    assert module_args['settings'] == {'env': {'API_TIMEOUT_MS': '600000'}}
+    assert module_args['helpers'][0]['checksum'] == checksum('#!/bin/sh\n')
+    assert tier == 'user'
+    assert set(paths) == {('env', 'API_TIMEOUT_MS'), ('env', 'ANTHROPIC_API_KEY'), ('apiKeyHelper',)}
+    assert 'path' not in module_args  # options not given are not sent
+
+
+def test_all_input_errors_are_reported_together_and_name_the_key():
+    message = failure(settings={'awsAuthRefersh': 'x', 'env': {'DISABLE_TELEMETRY': True}}, remove=['env'],
+                      helpers=[dict(path='h', setting='apiKeyHelper')])
+    assert message.startswith('Invalid input, nothing was changed')
+    for part in ("settings.awsAuthRefersh: is not a Claude Code setting; did you mean 'awsAuthRefresh'?",
+                 'settings.env.DISABLE_TELEMETRY: got boolean true, expected a string',
+                 'remove: env overlaps settings.env.DISABLE_TELEMETRY',
+                 'helpers[0].content: required when state is present'):
+        assert part in message
+
+
+def test_helper_pointer_and_explicit_key_conflict():
+    assert 'helpers[0].setting: settings.apiKeyHelper is also given' in failure(
+        settings={'apiKeyHelper': '/bin/true'}, helpers=[dict(path='h', content='x', setting='apiKeyHelper')])
+
+
+def test_per_user_settings_are_validated_with_the_account_named():
+    message = failure(users=['alice', 'bob'], user_settings={'bob': {'env': {'ANTHROPIC_AUTH_TOKEN': 5, 'X': False}}, 'carol': {}})
+    assert 'user_settings.bob.env.X: got boolean false, expected a string' in message
+    assert 'user_settings: carol not in users' in message
+
+
+def test_users_only_for_user_scope():
+    assert 'users: only for scope user' in failure(scope='managed', users=['alice'])
+
+
+def test_secret_values_never_in_messages():
+    message = failure(settings={'env': {'ANTHROPIC_AUTH_TOKEN': ['s3cr3t-value']}})
+    assert 's3cr3t-value' not in message
