@@ -126,14 +126,15 @@ def check_task(args):
     module_args = dict((key, value) for key, value in args.items() if value is not None)
     module_args['settings'] = normalized
     module_args['user_settings'] = per_user
-    module_args['helpers'] = [dict(h, checksum=checksum(h['content'])) if h.get('content') is not None else h
+    module_args['helpers'] = [dict(((k, v) for k, v in h.items() if v is not None),
+                                   **({'checksum': checksum(h['content'])} if h.get('content') is not None else {}))
                               for h in args['helpers']]
     task_paths = task_paths + removals + [(key,) for key in helper_keys]
     return module_args, tier, task_paths
 
 
 def without_content(helpers):
-    return [dict(h, content=None) for h in helpers]
+    return [dict((k, v) for k, v in h.items() if k != 'content') for h in helpers]
 
 
 def diff_of(plan):

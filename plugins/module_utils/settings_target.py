@@ -347,29 +347,45 @@ def apply(params):
         target = result['_target']
         create = safe_fs.dir_creator(target.uid, target.gid, target.dir_mode)
         for h in result['_helpers']:
-            if not h['changed']:
-                continue
-            with (safe_fs.locate(h['path'], create=create) if h['state'] == 'present' else _locate_name(h['path'])) as loc:
-                if h['state'] == 'absent':
-                    safe_fs.remove(loc)
-                elif h['content_changed']:
-                    content = h['spec'].get('content')
-                    if content is None:
-                        raise SettingsError('helpers[%s]: content is required when state is present' % h['spec']['path'])
-                    safe_fs.atomic_write(loc, content.encode('utf-8'), target.uid, target.gid, int(h['mode'], 8))
-                else:
-                    safe_fs.set_attributes(loc, target.uid, target.gid, int(h['mode'], 8))
-        with safe_fs.locate(target.path, create=create) as loc:
-            if result['content_changed']:
-                _raw, st = safe_fs.read(loc)
-                if st is not None and (params.get('backup') or result['found'] == 'invalid'):
-                    backup_file = safe_fs.backup(loc)
-                safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), target.uid, target.gid, result['_mode'],
-                                     expect=lambda: _checksum_now(loc) == result['checksum'], current=st)
-            elif result['attributes_changed']:
-                safe_fs.set_attributes(loc, target.uid, target.gid, result['_mode'])
+            if h['changed']:
+                try:
+                    _write_helper(h, target, create)
+                except OSError as e:
+                    raise SettingsError('cannot write helper %s: %s' % (h['path'], e.strerror or e))
+        try:
+            backup_file = _write_settings(result, target, create, params.get('backup'))
+        except OSError as e:
+            raise SettingsError('cannot write %s: %s' % (result['file'], e.strerror or e))
     result['backup_file'] = backup_file
     return result
+
+
+def _write_helper(h, target, create):
+    with (safe_fs.locate(h['path'], create=create) if h['state'] == 'present' else _locate_name(h['path'])) as loc:
+        if h['state'] == 'absent':
+            safe_fs.remove(loc)
+        elif h['content_changed']:
+            content = h['spec'].get('content')
+            if content is None:
+                raise SettingsError('helpers[%s]: content is required when state is present' % h['spec']['path'])
+            safe_fs.atomic_write(loc, content.encode('utf-8'), target.uid, target.gid, int(h['mode'], 8))
+        else:
+            safe_fs.set_attributes(loc, target.uid, target.gid, int(h['mode'], 8))
+
+
+def _write_settings(result, target, create, backup):
+    """Write the planned document (or fix attributes only); return the backup file, if one was made."""
+    backup_file = None
+    with safe_fs.locate(target.path, create=create) as loc:
+        if result['content_changed']:
+            _raw, st = safe_fs.read(loc)
+            if st is not None and (backup or result['found'] == 'invalid'):
+                backup_file = safe_fs.backup(loc)
+            safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), target.uid, target.gid, result['_mode'],
+                                 expect=lambda: _checksum_now(loc) == result['checksum'], current=st)
+        elif result['attributes_changed']:
+            safe_fs.set_attributes(loc, target.uid, target.gid, result['_mode'])
+    return backup_file
 
 
 def public(result):
