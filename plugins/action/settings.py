@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import posixpath
-
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
@@ -25,7 +23,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc 
     format_key_path,
     parse_key_path,
 )
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, parse_mode
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, parse_mode, tier_of_path
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import validation
 
 MODULE = 'fleetcfg.claude_code.settings'
@@ -41,13 +39,7 @@ SCOPE_TIERS = dict(user='user', project='project', local='local', managed='manag
 def tier_of(args):
     """The settings tier a task writes to (None when an explicit path does not tell)."""
     if args.get('path'):
-        path = args['path']
-        name = posixpath.basename(path)
-        if name == 'managed-settings.json' or posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
-            return 'managed'
-        if name == 'settings.local.json':
-            return 'local'
-        return None
+        return tier_of_path(args['path'])
     return SCOPE_TIERS[args.get('scope') or 'user']
 
 
@@ -65,6 +57,7 @@ def check_task(args):
     tier = tier_of(args)
     errors = []
     helper_keys = {}
+    helper_env = {}
     for i, helper in enumerate(args['helpers']):
         where = 'helpers[%d]' % i
         if helper['state'] == 'present' and helper.get('content') is None:
@@ -81,6 +74,12 @@ def check_task(args):
             helper_keys[helper['setting']] = where
             if helper['setting'] in args['settings']:
                 errors.append('%s.setting: settings.%s is also given; set it in one place' % (where, helper['setting']))
+        if helper.get('env'):
+            if helper['env'] in helper_env:
+                errors.append('%s.env: %s is already pointed at by %s' % (where, helper['env'], helper_env[helper['env']]))
+            helper_env[helper['env']] = where
+            if helper['env'] in (args['settings'].get('env') or {}):
+                errors.append('%s.env: settings.env.%s is also given; set it in one place' % (where, helper['env']))
     try:
         parse_mode(args.get('mode'))
     except SettingsError as e:
@@ -96,16 +95,25 @@ def check_task(args):
     probe = dict(args['settings'])
     for key, where in helper_keys.items():
         probe[key] = '/placeholder/for/%s' % where
+    if helper_env and isinstance(probe.get('env', {}), dict):
+        probe['env'] = dict(probe.get('env') or {}, **dict((name, '/placeholder/for/%s' % where) for name, where in helper_env.items()))
     normalized, problems = validation.check_input(probe, tier, args['validate'])
     errors.extend(problems)
     for key in helper_keys:
         normalized.pop(key, None)
+    if helper_env and isinstance(normalized.get('env'), dict):
+        for name in helper_env:
+            normalized['env'].pop(name, None)
+        if not normalized['env'] and 'env' not in args['settings']:
+            del normalized['env']
     per_user = {}
     for user, own in args['user_settings'].items():
         per_user[user], problems = validation.check_input(own, tier, args['validate'])
         errors.extend('user_settings.%s%s' % (user, problem[len('settings'):]) for problem in problems)
         errors.extend('user_settings.%s.%s: set by helpers[].setting; set it in one place' % (user, key)
                       for key in helper_keys if isinstance(own, dict) and key in own)
+        errors.extend('user_settings.%s.env.%s: set by helpers[].env; set it in one place' % (user, name)
+                      for name in helper_env if isinstance(own, dict) and isinstance(own.get('env'), dict) and name in own['env'])
 
     removals = []
     for i, raw in enumerate(args['remove']):
@@ -116,6 +124,7 @@ def check_task(args):
     task_paths = leaf_paths(normalized) if normalized else []
     for own in per_user.values():
         task_paths.extend(leaf_paths(own) if isinstance(own, dict) and own else [])
+    task_paths.extend(('env', h['env']) for h in args['helpers'] if h.get('env') and h['state'] == 'present')
     for keys in removals:
         for path in task_paths:
             if path[:len(keys)] == keys or keys[:len(path)] == path:
@@ -129,7 +138,7 @@ def check_task(args):
     module_args['helpers'] = [dict(((k, v) for k, v in h.items() if v is not None),
                                    **({'checksum': checksum(h['content'])} if h.get('content') is not None else {}))
                               for h in args['helpers']]
-    task_paths = task_paths + removals + [(key,) for key in helper_keys]
+    task_paths = task_paths + removals + [(key,) for key in helper_keys] + [('env', name) for name in helper_env]
     return module_args, tier, task_paths
 
 

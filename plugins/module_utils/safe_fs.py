@@ -45,10 +45,11 @@ def _split(path):
 class Location(object):
     """An open directory (``dir_fd``, its real path ``dir_path``) and a name in it."""
 
-    def __init__(self, dir_fd, dir_path, name):
+    def __init__(self, dir_fd, dir_path, name, via_link=False):
         self.dir_fd = dir_fd
         self.dir_path = dir_path
         self.name = name
+        self.via_link = via_link  # the path named a (trusted) symlink that led to this file
 
     @property
     def path(self):
@@ -141,11 +142,11 @@ def locate(path, create=None):
             st = os.stat(name, dir_fd=fd, follow_symlinks=False)
         except OSError as e:
             if e.errno == errno.ENOENT:
-                return Location(fd, real, name)
+                return Location(fd, real, name, hops > 0)
             os.close(fd)
             raise
         if not stat.S_ISLNK(st.st_mode):
-            return Location(fd, real, name)
+            return Location(fd, real, name, hops > 0)
         hops += 1
         try:
             if not _trusted_link(st):

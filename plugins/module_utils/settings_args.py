@@ -19,6 +19,7 @@ HELPER_SPEC = dict(
     content=dict(type='str', no_log=True),
     mode=dict(type='raw'),
     setting=dict(type='str', choices=list(HELPER_SETTINGS)),
+    env=dict(type='str'),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
 

@@ -88,6 +88,16 @@ def _gid(group):
         raise SettingsError("group: group '%s' does not exist on this host" % group)
 
 
+def tier_of_path(path):
+    """The settings tier an explicit path's name tells (None when it does not)."""
+    name = posixpath.basename(path)
+    if name == 'managed-settings.json' or posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
+        return 'managed'
+    if name == 'settings.local.json':
+        return 'local'
+    return None
+
+
 def resolve_target(params):
     """The settings file a task means, on this host."""
     scope = params.get('scope') or ('path' if params.get('path') else 'user')
@@ -141,7 +151,12 @@ def resolve_target(params):
         path = params['path']
         if not os.path.isabs(path):
             raise SettingsError('path: expected an absolute path, got %r' % path)
-        target = Target(path, None)
+        tier = tier_of_path(path)
+        if tier == 'managed':
+            # Named as managed settings (and validated as such): every user must be able to read it.
+            target = Target(path, tier, 0, 0, dir_mode=0o755, file_mode=0o644, helper_mode=0o755)
+        else:
+            target = Target(path, tier)
     if params.get('owner'):
         target.uid = _uid(params['owner'])
     if params.get('group'):
@@ -194,6 +209,12 @@ def desired_document(base, params, target):
                 pointers[spec['setting']] = shlex.quote(helper_path(target, spec))
             else:
                 removals.append((spec['setting'],))
+        if spec.get('env'):
+            # A file the client reads through an env variable (a credentials file): its absolute path, not a command.
+            if spec.get('state', 'present') == 'present':
+                pointers.setdefault('env', {})[spec['env']] = helper_path(target, spec)
+            else:
+                removals.append(('env', spec['env']))
     doc = deep_merge(doc, pointers, 'replace')
     return remove_key_paths(doc, removals)
 
@@ -281,10 +302,16 @@ def plan(params):
     finally:
         if loc:
             loc.close()
+    # A trusted symlink (root's) to an existing file elsewhere does not make that file the account's: it keeps its
+    # owner and group unless the task names them. Helpers and created folders still get the target's owner.
+    file_owner = (target.uid, target.gid)
+    if loc is not None and loc.via_link and st is not None:
+        file_owner = (_uid(params['owner']) if params.get('owner') else None,
+                      _gid(params['group']) if params.get('group') else None)
     base, state = parse_document(raw, target.path)
     if base is None:
         if not params.get('replace_invalid'):
-            raise SettingsError('%s is %s. It was left as it was. Fix it by hand, or set replace_invalid: true to keep it as a '
+            raise SettingsError('%s: %s. It was left as it was. Fix it by hand, or set replace_invalid: true to keep it as a '
                                 'backup and write a new file.' % (target.path, state[len('invalid: '):]))
         base = {}
     doc = desired_document(base, params, target)
@@ -296,7 +323,7 @@ def plan(params):
                             % (', '.join('env.' + s for s in secrets), target.path, mode))
     before = None if state.startswith('invalid') else base
     content_changed = state.startswith('invalid') or dumps(before) != dumps(doc)
-    attrs = _attr_changes(st, target.uid, target.gid, mode)
+    attrs = _attr_changes(st, file_owner[0], file_owner[1], mode)
     helpers = _plan_helpers(target, params)
     return dict(
         file=target.path,
@@ -312,6 +339,7 @@ def plan(params):
         helpers=[dict((k, v) for k, v in h.items() if k != 'spec') for h in helpers],
         changed=content_changed or bool(attrs) or any(h['changed'] for h in helpers),
         _target=target,
+        _file_owner=file_owner,
         _doc=doc,
         _mode=mode,
         _helpers=helpers,
@@ -381,10 +409,11 @@ def _write_settings(result, target, create, backup):
             _raw, st = safe_fs.read(loc)
             if st is not None and (backup or result['found'] == 'invalid'):
                 backup_file = safe_fs.backup(loc)
-            safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), target.uid, target.gid, result['_mode'],
+            uid, gid = result['_file_owner']
+            safe_fs.atomic_write(loc, dumps(result['_doc']).encode('utf-8'), uid, gid, result['_mode'],
                                  expect=lambda: _checksum_now(loc) == result['checksum'], current=st)
         elif result['attributes_changed']:
-            safe_fs.set_attributes(loc, target.uid, target.gid, result['_mode'])
+            safe_fs.set_attributes(loc, result['_file_owner'][0], result['_file_owner'][1], result['_mode'])
     return backup_file
 
 

@@ -132,9 +132,15 @@ options:
             (quoted for the shell where needed), or removed when O(helpers[].state=absent).
         type: str
         choices: [apiKeyHelper, awsCredentialExport, awsAuthRefresh, gcpAuthRefresh, otelHeadersHelper]
+      env:
+        description:
+          - An env variable to point at this file, such as C(GOOGLE_APPLICATION_CREDENTIALS) for a credentials file. Its
+            value in C(env) is set to the file's absolute path (not quoted, as it is a path and not a command), or removed when
+            O(helpers[].state=absent).
+        type: str
       state:
         description:
-          - V(absent) removes the script (and the key named by O(helpers[].setting)).
+          - V(absent) removes the script (and the key named by O(helpers[].setting), the variable named by O(helpers[].env)).
         type: str
         choices: [present, absent]
         default: present

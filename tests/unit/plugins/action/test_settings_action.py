@@ -77,3 +77,9 @@ def test_users_only_for_user_scope():
 def test_secret_values_never_in_messages():
     message = failure(settings={'env': {'ANTHROPIC_AUTH_TOKEN': ['s3cr3t-value']}})
     assert 's3cr3t-value' not in message
+
+
+def test_helper_env_conflicts_are_refused():
+    message = failure(settings={'env': {'GOOGLE_APPLICATION_CREDENTIALS': '/x'}},
+                      helpers=[dict(path='k.json', content='{}', env='GOOGLE_APPLICATION_CREDENTIALS')])
+    assert 'helpers[0].env: settings.env.GOOGLE_APPLICATION_CREDENTIALS is also given' in message

@@ -792,3 +792,15 @@ def test_file_params_one_per_account_with_its_own_settings_merged():
     assert bob['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw', 'ANTHROPIC_AUTH_TOKEN': 'b'}, 'permissions': {'deny': ['A', 'B']}}
     assert task['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw'}, 'permissions': {'deny': ['A']}}  # not mutated
     assert file_params(params(user='carol')) == [params(user='carol')]
+
+
+def test_helper_env_points_a_variable_at_the_file_and_absent_removes_both(user_cfg):
+    cfg, task = user_cfg
+    key = dict(path='gcp/key.json', content='{"private_key": "k"}', mode='0600', env='GOOGLE_APPLICATION_CREDENTIALS')
+    result = apply(params(helpers=[key], **task))
+    path = os.path.join(str(cfg), 'gcp', 'key.json')
+    assert json.load(open(result['file']))['env'] == {'GOOGLE_APPLICATION_CREDENTIALS': path}  # a path, not shell-quoted
+    assert attrs(path)[2] == 0o600
+    result = apply(params(helpers=[dict(key, content=None, state='absent')], **task))
+    assert 'GOOGLE_APPLICATION_CREDENTIALS' not in json.load(open(result['file'])).get('env', {})
+    assert not os.path.exists(path)
