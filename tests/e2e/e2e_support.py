@@ -6,6 +6,8 @@ Imported by conftest.py and the test modules (tests/e2e is on sys.path, see conf
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import os
 import signal
 import subprocess
@@ -95,3 +97,73 @@ def write_settings(config_dir: Path, content) -> Path:
     path = config_dir / "settings.json"
     path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2) + "\n")
     return path
+
+
+# --- ansible-playbook, with only this repository's collection --------------------------------------------------
+
+ANSIBLE_TIMEOUT = 300
+
+
+def find_ansible_playbook() -> str | None:
+    candidates = [Path(os.sys.executable).parent / "ansible-playbook",
+                  REPO_ROOT / ".venv/ansible-2.19/bin/ansible-playbook"]
+    for path in candidates:
+        if os.access(path, os.X_OK):
+            return str(path)
+    return shutil.which("ansible-playbook")
+
+
+def target_python() -> str:
+    """The target side must need nothing but Python: use the system's, with nothing installed into it.
+    (Interpreter discovery may also pick a broken pyenv shim on a developer machine.)"""
+    for path in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(path, os.X_OK):
+            return path
+    return os.sys.executable
+
+
+def playbook_runner(base: Path, playbook: Path):
+    """run(variables, *args) -> CompletedProcess of ansible-playbook running ``playbook`` on localhost.
+
+    The collection is found through ANSIBLE_COLLECTIONS_PATH: a folder under ``base`` holding
+    ansible_collections/fleetcfg/claude_code -> the repository root. Nothing of the outside ANSIBLE_*
+    configuration, ~/.ansible or an installed copy of the collection is used. ``args`` are added to the
+    command line (``--check``, ``-vvv``, another ``-i``...); the variables go in as an extra-vars file.
+    """
+    playbook_bin = find_ansible_playbook()
+    if playbook_bin is None:
+        pytest.skip("ansible-playbook not found (run scripts/setup)")
+    namespace = base / "collections" / "ansible_collections" / "fleetcfg"
+    namespace.mkdir(parents=True)
+    (namespace / "claude_code").symlink_to(REPO_ROOT, target_is_directory=True)
+    (base / "ansible.cfg").write_text("[defaults]\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_CONFIG=str(base / "ansible.cfg"), ANSIBLE_HOME=str(base / "home"),
+               ANSIBLE_LOCAL_TEMP=str(base / "tmp"), ANSIBLE_REMOTE_TEMP=str(base / "remote-tmp"),
+               ANSIBLE_COLLECTIONS_PATH=str(base / "collections"), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+               ANSIBLE_PYTHON_INTERPRETER=target_python(), ANSIBLE_RETRY_FILES_ENABLED="false",
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    counter = iter(range(1_000_000))
+
+    def run(variables: dict, *args: str, inventory=("-i", "localhost,", "-c", "local")):
+        vars_file = base / f"vars-{next(counter)}.json"
+        vars_file.write_text(json.dumps(variables))
+        start = time.monotonic()
+        proc = subprocess.run([playbook_bin, *inventory, "--diff", str(playbook), "-e", f"@{vars_file}", *args],
+                              cwd=base, env=env, capture_output=True, text=True, timeout=ANSIBLE_TIMEOUT, check=False)
+        TIMINGS["ansible-playbook"].append(time.monotonic() - start)
+        return proc
+
+    return run
+
+
+def recap(proc) -> dict[str, int]:
+    """The localhost line of PLAY RECAP as numbers: {'ok': 1, 'changed': 1, 'failed': 0, ...}."""
+    match = re.search(r"^localhost\s*:\s*(.*)$", proc.stdout, re.M)
+    assert match, proc.stdout + proc.stderr
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def module_calls(proc) -> int:
+    """How many times the settings module ran on the target in a -vvv run (each run puts its AnsiballZ file)."""
+    return len(re.findall(r"PUT .* TO .*AnsiballZ_settings\.py", proc.stdout))

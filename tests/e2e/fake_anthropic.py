@@ -173,9 +173,9 @@ def _sse(model: str, text: str) -> bytes:
     return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class RecordingHandler(BaseHTTPRequestHandler):
+    """Base of the fakes' request handlers: HTTP/1.1, quiet, reads a body whole (chunked or not)."""
     protocol_version = "HTTP/1.1"
-    fake: FakeAnthropic  # set on the per-server subclass
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -192,6 +192,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("content-length") or 0)
         return self.rfile.read(length) if length else b""
+
+
+class _Handler(RecordingHandler):
+    fake: FakeAnthropic  # set on the per-server subclass
 
     def _send(self, status: int, payload: bytes, content_type: str) -> None:
         self.send_response(status)

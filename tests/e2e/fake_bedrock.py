@@ -34,8 +34,10 @@ import threading
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
+
+from fake_anthropic import RecordingHandler
 
 DEFAULT_REPLY = "pong from fake bedrock"
 INVOKE = re.compile(r"^/model/(?P<model>[^/]+)/invoke-with-response-stream$")
@@ -211,25 +213,8 @@ class FakeBedrock:
                               "headers": req.headers, "body": req.body}), file=self.log, flush=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(RecordingHandler):
     fake: FakeBedrock
-
-    def log_message(self, *args):
-        pass
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _handle(self) -> None:
         raw = self._read_body()

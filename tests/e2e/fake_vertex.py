@@ -19,11 +19,11 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
-from fake_anthropic import DEFAULT_REPLY, Recorded, _error, _message, _sse
+from fake_anthropic import DEFAULT_REPLY, Recorded, RecordingHandler, _error, _message, _sse
 
 PREDICT_ROUTE = re.compile(
     r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
@@ -166,25 +166,8 @@ class FakeGoogleAuth(_Server):
         return 404, b"not found\n", "text/plain", {}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(RecordingHandler):
     fake: _Server
-
-    def log_message(self, *args):
-        pass
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _handle(self) -> None:
         raw = self._read_body()

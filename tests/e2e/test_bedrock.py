@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import re
 import shutil
 import stat
 import subprocess
@@ -24,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, REPO_ROOT, TIMINGS, client_env, run_claude_in
+from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, TIMINGS, client_env, module_calls, playbook_runner, recap, run_claude_in
 from fake_bedrock import FakeBedrock
-from test_settings_module import find_ansible_playbook, output, recap, target_python
+from test_settings_module import output
 
 PLAYBOOK = E2E_DIR / "playbooks" / "bedrock.yml"
 REGION = "eu-west-3"
@@ -43,33 +42,8 @@ needs_root = pytest.mark.skipif(not ROOT, reason="needs root (accounts, unshare 
 
 @pytest.fixture(scope="module")
 def play(tmp_path_factory):
-    """play(role_vars, *args) -> CompletedProcess of ansible-playbook against localhost (local connection)."""
-    playbook_bin = find_ansible_playbook()
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook not found (run scripts/setup)")
-    base = tmp_path_factory.mktemp("ansible-bedrock")
-    namespace = base / "collections" / "ansible_collections" / "fleetcfg"
-    namespace.mkdir(parents=True)
-    (namespace / "claude_code").symlink_to(REPO_ROOT, target_is_directory=True)
-    (base / "ansible.cfg").write_text("[defaults]\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_CONFIG=str(base / "ansible.cfg"), ANSIBLE_HOME=str(base / "home"),
-               ANSIBLE_LOCAL_TEMP=str(base / "tmp"), ANSIBLE_REMOTE_TEMP=str(base / "remote-tmp"),
-               ANSIBLE_COLLECTIONS_PATH=str(base / "collections"), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-               ANSIBLE_PYTHON_INTERPRETER=target_python(), ANSIBLE_RETRY_FILES_ENABLED="false",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    counter = iter(range(1_000_000))
-
-    def run(role_vars, *args, inventory=("-i", "localhost,", "-c", "local")):
-        vars_file = base / f"vars-{next(counter)}.json"
-        vars_file.write_text(json.dumps(role_vars))
-        start = time.monotonic()
-        proc = subprocess.run([playbook_bin, *inventory, "--diff", str(PLAYBOOK), "-e", f"@{vars_file}", *args],
-                              cwd=base, env=env, capture_output=True, text=True, timeout=300, check=False)
-        TIMINGS["ansible-playbook"].append(time.monotonic() - start)
-        return proc
-
-    return run
+    """play(role_vars, *args, inventory=...) -> CompletedProcess of ansible-playbook against localhost."""
+    return playbook_runner(tmp_path_factory.mktemp("ansible-bedrock"), PLAYBOOK)
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +96,6 @@ def assert_reached(fake: FakeBedrock, result, model: str = SONNET, check=None):
 
 def files_under(*folders: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file()}
-
-
-def module_calls(proc) -> int:
-    """How many times the settings module ran on the target (-vvv prints each AnsiballZ execution)."""
-    return len(re.findall(r"EXEC /bin/sh -c '\S*python\S* \S*/AnsiballZ_settings\.py && sleep 0'", proc.stdout))
 
 
 def test_profile_mode_signs_for_the_region_keeps_user_keys_and_is_idempotent(play, claude_bin, tmp_path):

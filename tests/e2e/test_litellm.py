@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import E2E_DIR, REPO_ROOT, TIMINGS, run_claude_in
+from e2e_support import E2E_DIR, REPO_ROOT, TIMINGS, playbook_runner, recap, run_claude_in
 from fake_anthropic import FakeAnthropic
 
 sys.path.insert(0, str(E2E_DIR / "litellm"))
@@ -89,39 +89,8 @@ def _target_python() -> str:
 @pytest.fixture(scope="session")
 def play(tmp_path_factory):
     """play(vars, check=False) -> CompletedProcess of ansible-playbook with the litellm role."""
-    playbook_bin = Path(sys.executable).parent / "ansible-playbook"
-    if not os.access(playbook_bin, os.X_OK):
-        playbook_bin = REPO_ROOT / ".venv/ansible-2.19/bin/ansible-playbook"
-    base = tmp_path_factory.mktemp("ansible-litellm")
-    namespace = base / "collections" / "ansible_collections" / "fleetcfg"
-    namespace.mkdir(parents=True)
-    (namespace / "claude_code").symlink_to(REPO_ROOT, target_is_directory=True)
-    (base / "ansible.cfg").write_text("[defaults]\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_CONFIG=str(base / "ansible.cfg"), ANSIBLE_HOME=str(base / "home"),
-               ANSIBLE_LOCAL_TEMP=str(base / "tmp"), ANSIBLE_REMOTE_TEMP=str(base / "remote-tmp"),
-               ANSIBLE_COLLECTIONS_PATH=str(base / "collections"), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-               ANSIBLE_PYTHON_INTERPRETER=_target_python(), ANSIBLE_RETRY_FILES_ENABLED="false",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    counter = iter(range(1_000_000))
-
-    def run(variables, check=False):
-        vars_file = base / f"vars-{next(counter)}.json"
-        vars_file.write_text(json.dumps(variables))
-        args = [str(playbook_bin), "-i", "localhost,", "-c", "local", "--diff", str(PLAYBOOK), "-e", f"@{vars_file}"]
-        start = time.monotonic()
-        proc = subprocess.run(args + (["--check"] if check else []), cwd=base, env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
-        TIMINGS["ansible-playbook"].append(time.monotonic() - start)
-        return proc
-
-    return run
-
-
-def recap(proc) -> dict[str, int]:
-    match = re.search(r"^localhost\s*:\s*(.*)$", proc.stdout, re.M)
-    assert match, proc.stdout + proc.stderr
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+    run = playbook_runner(tmp_path_factory.mktemp("ansible-litellm"), PLAYBOOK)
+    return lambda variables, check=False: run(variables, *(["--check"] if check else []))
 
 
 def out(proc) -> str:

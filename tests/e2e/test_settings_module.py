@@ -9,98 +9,27 @@ client keeps working with it.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shlex
-import shutil
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from e2e_support import E2E_DIR, E2E_KEY, FAKE_REPLY, REPO_ROOT, TIMINGS
-
-pytestmark = pytest.mark.skipif(not (REPO_ROOT / "plugins/modules/settings.py").exists(),
-                                reason="module not available")
+from e2e_support import E2E_DIR, E2E_KEY, FAKE_REPLY, playbook_runner, recap
 
 PLAYBOOK = E2E_DIR / "playbooks" / "deploy.yml"
-ANSIBLE_TIMEOUT = 300
-
-
-def find_ansible_playbook() -> str | None:
-    candidates = [Path(sys.executable).parent / "ansible-playbook",
-                  REPO_ROOT / ".venv/ansible-2.19/bin/ansible-playbook"]
-    for path in candidates:
-        if os.access(path, os.X_OK):
-            return str(path)
-    return shutil.which("ansible-playbook")
-
-
-def target_python() -> str:
-    for path in ("/usr/bin/python3", "/usr/local/bin/python3"):
-        if os.access(path, os.X_OK):
-            return path
-    return sys.executable
 
 
 @pytest.fixture(scope="session")
 def ansible(tmp_path_factory):
-    """deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None) -> CompletedProcess of ansible-playbook.
-
-    The collection is found through ANSIBLE_COLLECTIONS_PATH: a temporary folder holding
-    ansible_collections/fleetcfg/claude_code -> the repository root. Nothing of the outside ANSIBLE_*
-    configuration, ~/.ansible or an installed copy of the collection is used.
-    """
-    playbook_bin = find_ansible_playbook()
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook not found (run scripts/setup)")
-    base = tmp_path_factory.mktemp("ansible")
-    namespace = base / "collections" / "ansible_collections" / "fleetcfg"
-    namespace.mkdir(parents=True)
-    (namespace / "claude_code").symlink_to(REPO_ROOT, target_is_directory=True)
-    config = base / "ansible.cfg"
-    config.write_text("[defaults]\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(
-        ANSIBLE_CONFIG=str(config),
-        ANSIBLE_HOME=str(base / "home"),
-        ANSIBLE_LOCAL_TEMP=str(base / "tmp"),
-        ANSIBLE_REMOTE_TEMP=str(base / "remote-tmp"),
-        ANSIBLE_COLLECTIONS_PATH=str(base / "collections"),
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        # The target side must need nothing but Python: use the system's, with nothing installed into it.
-        # (Interpreter discovery may also pick a broken pyenv shim on a developer machine.)
-        ANSIBLE_PYTHON_INTERPRETER=target_python(),
-        ANSIBLE_RETRY_FILES_ENABLED="false",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-    )
-    counter = iter(range(1_000_000))
+    """deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None) -> CompletedProcess of ansible-playbook."""
+    run = playbook_runner(tmp_path_factory.mktemp("ansible"), PLAYBOOK)
 
     def deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None):
-        extra = {"e2e_config_dir": str(config_dir), "e2e_base_url": base_url, "e2e_key": key,
-                 "e2e_extra_settings": extra_settings or {}}
-        vars_file = base / f"vars-{next(counter)}.json"
-        vars_file.write_text(json.dumps(extra))
-        start = time.monotonic()
-        proc = subprocess.run(
-            [playbook_bin, "-i", "localhost,", "-c", "local", "--diff", str(PLAYBOOK), "-e", f"@{vars_file}"],
-            cwd=base, env=env, capture_output=True, text=True, timeout=ANSIBLE_TIMEOUT, check=False,
-        )
-        TIMINGS["ansible-playbook"].append(time.monotonic() - start)
-        return proc
+        return run({"e2e_config_dir": str(config_dir), "e2e_base_url": base_url, "e2e_key": key,
+                    "e2e_extra_settings": extra_settings or {}})
 
     return deploy
-
-
-def recap(proc) -> dict[str, int]:
-    """The localhost line of PLAY RECAP as numbers: {'ok': 1, 'changed': 1, 'failed': 0, ...}."""
-    match = re.search(r"^localhost\s*:\s*(.*)$", proc.stdout, re.M)
-    assert match, proc.stdout + proc.stderr
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
 
 
 def output(proc) -> str:

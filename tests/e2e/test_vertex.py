@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -21,11 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, FAKE_REPLY, REPO_ROOT, TIMINGS, ClaudeRun, client_env
+from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, FAKE_REPLY, REPO_ROOT, TIMINGS, ClaudeRun, client_env, module_calls, playbook_runner, recap
 from fake_vertex import TOKEN_ROUTE, FakeGoogleAuth, FakeVertex
-from test_settings_module import find_ansible_playbook, recap, target_python
 
-pytestmark = pytest.mark.skipif(not (REPO_ROOT / "roles/vertex/tasks/main.yml").exists(), reason="role not available")
 
 PLAYBOOK = E2E_DIR / "playbooks" / "vertex.yml"
 PROJECT = "fleetcfg-e2e-42"
@@ -38,33 +35,7 @@ ACCOUNT = "root" if os.geteuid() == 0 else os.environ.get("USER", "")
 @pytest.fixture(scope="session")
 def play(tmp_path_factory):
     """play(vars, *args) -> CompletedProcess of ansible-playbook running the vertex role on localhost."""
-    playbook_bin = find_ansible_playbook()
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook not found (run scripts/setup)")
-    base = tmp_path_factory.mktemp("ansible-vertex")
-    namespace = base / "collections" / "ansible_collections" / "fleetcfg"
-    namespace.mkdir(parents=True)
-    (namespace / "claude_code").symlink_to(REPO_ROOT, target_is_directory=True)
-    (base / "ansible.cfg").write_text("[defaults]\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_CONFIG=str(base / "ansible.cfg"), ANSIBLE_HOME=str(base / "home"),
-               ANSIBLE_LOCAL_TEMP=str(base / "tmp"), ANSIBLE_REMOTE_TEMP=str(base / "remote-tmp"),
-               ANSIBLE_COLLECTIONS_PATH=str(base / "collections"), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-               ANSIBLE_PYTHON_INTERPRETER=target_python(), ANSIBLE_RETRY_FILES_ENABLED="false",
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    counter = iter(range(1_000_000))
-
-    def run(variables, *args):
-        vars_file = base / f"vars-{next(counter)}.json"
-        vars_file.write_text(json.dumps(variables))
-        start = time.monotonic()
-        proc = subprocess.run([playbook_bin, "-i", "localhost,", "-c", "local", "--diff", str(PLAYBOOK),
-                               "-e", f"@{vars_file}", *args],
-                              cwd=base, env=env, capture_output=True, text=True, timeout=300, check=False)
-        TIMINGS["ansible-playbook"].append(time.monotonic() - start)
-        return proc
-
-    return run
+    return playbook_runner(tmp_path_factory.mktemp("ansible-vertex"), PLAYBOOK)
 
 
 @pytest.fixture
@@ -122,11 +93,6 @@ def main_prediction(fake: FakeVertex, run: ClaudeRun):
     streamed = [p for p in fake.predictions() if p.method == "streamRawPredict"]
     assert streamed, described(run, fake)
     return streamed[-1]
-
-
-def module_calls(proc) -> int:
-    """Calls of the settings module in a -vvv run: each one puts its AnsiballZ payload on the host."""
-    return len(re.findall(r"^<localhost> PUT .* TO .*AnsiballZ_settings\.py$", proc.stdout, re.M))
 
 
 # --- gateway mode, user scope: the path, no Google credential, a region override, idempotence and drift ----------
