@@ -52,9 +52,8 @@ def leaf_paths(value, prefix=()):
     return [prefix]
 
 
-def check_task(args):
-    """Check a task's own input; return (module args for the target, tier, task key paths). Raises on bad input."""
-    tier = tier_of(args)
+def check_helpers(args):
+    """Check the helpers of a task; return (errors, {settings key: helper}, {env variable: helper})."""
     errors = []
     helper_keys = {}
     helper_env = {}
@@ -80,6 +79,13 @@ def check_task(args):
             helper_env[helper['env']] = where
             if helper['env'] in (args['settings'].get('env') or {}):
                 errors.append('%s.env: settings.env.%s is also given; set it in one place' % (where, helper['env']))
+    return errors, helper_keys, helper_env
+
+
+def check_task(args):
+    """Check a task's own input; return (module args for the target, tier, task key paths). Raises on bad input."""
+    tier = tier_of(args)
+    errors, helper_keys, helper_env = check_helpers(args)
     try:
         parse_mode(args.get('mode'))
     except SettingsError as e:
