@@ -4,9 +4,10 @@
 """Controller side of fleetcfg.claude_code.settings: validate, plan on the target, validate the plan, apply.
 
 The task's input is checked before the target is touched. The target then computes the merge (``plan``) and
-returns the would-be document with secrets redacted and the checksum of what it read; the controller judges
-that document; only a plan that passes and changes something is carried out by a second call (``apply``),
-which writes only if the file still has the checksum the plan saw.
+returns the would-be document with secrets redacted and the checksum of what it read; a file that does not exist
+yet (or is empty) is written in that same call, since all it will hold is the already checked input. The
+controller judges the other documents; only a plan that passes and changes something is carried out by a second
+call (``apply``), which writes only if the file still has the checksum the plan saw.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +19,6 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
-    checksum,
     dumps,
     format_key_path,
     parse_key_path,
@@ -61,8 +61,6 @@ def check_helpers(args):
         where = 'helpers[%d]' % i
         if helper['state'] == 'present' and helper.get('content') is None:
             errors.append('%s.content: required when state is present (path %s)' % (where, helper['path']))
-        if helper.get('checksum') is not None:
-            errors.append('%s.checksum: internal, set by the action plugin; remove it' % where)
         try:
             parse_mode(helper.get('mode'), '%s.mode' % where)
         except SettingsError as e:
@@ -141,15 +139,9 @@ def check_task(args):
     module_args = dict((key, value) for key, value in args.items() if value is not None)
     module_args['settings'] = normalized
     module_args['user_settings'] = per_user
-    module_args['helpers'] = [dict(((k, v) for k, v in h.items() if v is not None),
-                                   **({'checksum': checksum(h['content'])} if h.get('content') is not None else {}))
-                              for h in args['helpers']]
+    module_args['helpers'] = [dict((k, v) for k, v in h.items() if v is not None) for h in args['helpers']]
     task_paths = task_paths + removals + [(key,) for key in helper_keys] + [('env', name) for name in helper_env]
     return module_args, tier, task_paths
-
-
-def without_content(helpers):
-    return [dict((k, v) for k, v in h.items() if k != 'content') for h in helpers]
 
 
 def diff_of(plan):
@@ -206,7 +198,9 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=USER_SPEC, **USER_SPEC_RULES)
         module_args, tier, task_paths = check_task(args)
 
-        plans = self._call(dict(module_args, phase='plan', helpers=without_content(module_args['helpers'])), task_vars)['files']
+        # The first call plans every file and writes the new ones (nothing in them but the task's own, checked
+        # above); the rest are judged here and written by a second call.
+        plans = self._call(dict(module_args, phase='plan', apply_new=True), task_vars)['files']
         errors, warnings = [], []
         for plan in plans:
             problems, remarks = validation.check_result(plan['after'], task_paths, plan.get('tier') or tier, args['validate'],
@@ -214,23 +208,26 @@ class ActionModule(ActionBase):
             errors.extend(problems)
             warnings.extend(plan.get('warnings', []) + remarks)
         if errors:
-            raise AnsibleActionFail('Refusing to write, nothing was changed:\n  - %s' % '\n  - '.join(errors))
+            written = [plan['file'] for plan in plans if plan['changed']]
+            raise AnsibleActionFail('Refusing to write, %s:\n  - %s' % (
+                'only the new files %s were written' % ', '.join(written) if written else 'nothing was changed', '\n  - '.join(errors)))
         if warnings:
             result['warnings'] = warnings
 
-        drifted = [plan['would_change'] for plan in plans]
+        pending = [plan['would_change'] and not plan['changed'] for plan in plans]
         finals = plans
-        if any(drifted) and not self._task.check_mode:
-            expect = [plan['checksum'] if changed else '' for plan, changed in zip(plans, drifted)]
-            finals = self._call(dict(module_args, phase='apply', expect_checksums=expect), task_vars)['files']
-        elif self._task.check_mode:
+        if self._task.check_mode:
             finals = [dict(plan, changed=plan['would_change']) for plan in plans]
+        elif any(pending):
+            expect = [plan['checksum'] if waiting else '' for plan, waiting in zip(plans, pending)]
+            applied = self._call(dict(module_args, phase='apply', expect_checksums=expect), task_vars)['files']
+            finals = [done if waiting else plan for plan, done, waiting in zip(plans, applied, pending)]
         files = [file_result(plan, final) for plan, final in zip(plans, finals)]
         result['changed'] = any(item['changed'] for item in files)
         if args.get('users'):
             result['files'] = files
         else:
             result.update(files[0])
-        if self._task.diff and any(drifted):
+        if self._task.diff and any(plan['would_change'] for plan in plans):
             result['diff'] = [diff for plan in plans if plan['would_change'] for diff in diff_of(plan)]
         return result

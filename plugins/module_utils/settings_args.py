@@ -59,7 +59,7 @@ USER_SPEC_RULES = dict(
 def module_spec():
     """The module's own spec: the task's options plus the internal ones the action plugin sets."""
     spec = copy.deepcopy(USER_SPEC)
-    spec['helpers']['options']['checksum'] = dict(type='str')
     spec['phase'] = dict(type='str', choices=['plan', 'apply'], default='plan')
+    spec['apply_new'] = dict(type='bool', default=False)
     spec['expect_checksums'] = dict(type='list', elements='str')
     return spec

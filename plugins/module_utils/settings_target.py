@@ -6,7 +6,8 @@
 Python standard library only: this file is shipped to every target.
 
 A run has two phases, each one module call. ``plan`` reads the settings file and the helper scripts, computes
-the merged document and reports it (secrets redacted) with the checksum of what it read; it writes nothing.
+the merged document and reports it (secrets redacted) with the checksum of what it read; it writes nothing
+(the module may ``apply`` a new file at once, see plugins/modules/settings.py).
 The controller validates the plan; only then ``apply`` computes the same merge again, checks that the file
 still has the checksum the plan saw, and writes: helpers first, then the settings file, each atomically.
 """
@@ -278,9 +279,9 @@ def _plan_helpers(target, params):
             if loc:
                 loc.close()
         if present:
-            want = spec.get('checksum') or (checksum(spec['content']) if spec.get('content') is not None else None)
-            if want is None:
+            if spec.get('content') is None:
                 raise SettingsError('helpers[%s]: content is required when state is present' % spec['path'])
+            want = checksum(spec['content'])
             content_changed = raw is None or checksum(raw) != want
             attrs = _attr_changes(st, target.uid, target.gid, mode)
             changed = content_changed or bool(attrs)

@@ -24,7 +24,8 @@ description:
   - Writes are atomic (a temporary file in the same folder, fsync, rename) and keep the file's owner, group and mode. A file
     changed by someone else between the module's read and its write is not overwritten. A symlink is followed only when it is
     owned by root or by the user the module runs as, so a link planted in a user's home cannot redirect a write made as root.
-  - A host with no drift costs one module call; a host with drift two (read and plan, then write).
+  - A host with no drift costs one module call. A host with drift costs two (read and plan, then write), or one when
+    the settings file does not exist yet or is empty (then all it will hold is the task's own, already validated).
   - Env values whose names contain C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS) (except
     documented switches and limits such as C(CLAUDE_CODE_SKIP_BEDROCK_AUTH) or C(MAX_THINKING_TOKENS)), and helper
     contents, are secrets. They never appear in diffs, return values or logs.
@@ -144,10 +145,6 @@ options:
         type: str
         choices: [present, absent]
         default: present
-      checksum:
-        description:
-          - Internal, set by the action plugin (sha256 of the content). Do not set.
-        type: str
   validate:
     description:
       - V(strict) checks what the task writes against the collection's schema and its rules (unknown keys with the
@@ -191,6 +188,11 @@ options:
     type: str
     choices: [plan, apply]
     default: plan
+  apply_new:
+    description:
+      - Internal, set by the action plugin. Do not set.
+    type: bool
+    default: false
   expect_checksums:
     description:
       - Internal, set by the action plugin. Do not set.
@@ -326,15 +328,21 @@ def main():
     apply_phase = params['phase'] == 'apply' and not module.check_mode
     files = file_params(params)
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
-    # is only planned again.
+    # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
+    # hold is the task's own, which the controller validated before this call.
     expect = params['expect_checksums'] if apply_phase else None
+    apply_new = params['apply_new'] and not module.check_mode and not apply_phase
     out = []
     try:
         for one, checksum in zip(files, expect or [None] * len(files)):
             result = apply(dict(one, expect_checksum=checksum)) if checksum else plan(one)
+            written = bool(checksum)
+            if apply_new and result['changed'] and result['found'] in ('absent', 'empty'):
+                result = apply(dict(one, expect_checksum=result['checksum']))
+                written = True
             item = public(result)
             item['would_change'] = result['changed']
-            item['changed'] = bool(checksum) and result['changed']
+            item['changed'] = written and result['changed']
             out.append(item)
     except (SettingsError, safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
         module.fail_json(msg=str(e), files=out)

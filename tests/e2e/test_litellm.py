@@ -17,7 +17,9 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -79,13 +81,6 @@ def gateway(proxy, upstream):
     return proxy
 
 
-def _target_python() -> str:
-    for path in ("/usr/bin/python3", "/usr/local/bin/python3"):
-        if os.access(path, os.X_OK):
-            return path
-    return sys.executable
-
-
 @pytest.fixture(scope="session")
 def play(tmp_path_factory):
     """play(vars, check=False) -> CompletedProcess of ansible-playbook with the litellm role."""
@@ -119,6 +114,63 @@ def assert_reached_upstream(upstream, proxy, result, key):
     assert {c.body["model"] for c in calls} <= set(SERVED), [c.body["model"] for c in calls]
     assert checks and all(c["key"] == key and c["accepted"] for c in checks), checks
     assert REPLY in result.stdout, result.stdout + result.stderr
+
+
+class _TokenEndpoint(BaseHTTPRequestHandler):
+    """A team's token endpoint: answers {"key", "expires_in"} and records the Authorization header it got."""
+    seen: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.seen.append(self.headers.get("Authorization", ""))
+        payload = json.dumps({"key": "sk-from-http-3333", "expires_in": 600}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def run_helper(doc: dict, home: Path):
+    return subprocess.run(["/bin/sh", "-c", doc["apiKeyHelper"]], env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=False, timeout=60)
+
+
+def test_helper_command_and_http_sources(play, tmp_path):
+    home = tmp_path / "home"
+    config_dir = tmp_path / "claude"
+    (home / ".config/litellm").mkdir(parents=True)
+
+    proc = play(role_vars(config_dir, "http://127.0.0.1:9", litellm_auth="helper", litellm_helper_source="command",
+                          litellm_helper_command="printf '%s\\n' sk-from-command-4444"))
+    assert proc.returncode == 0, out(proc)
+    result = run_helper(settings(config_dir), home)
+    assert (result.returncode, result.stdout) == (0, "sk-from-command-4444"), result.stderr
+
+    (home / ".config/litellm/credential").write_text("team-credential-5555\n")
+    _TokenEndpoint.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proc = play(role_vars(config_dir, "http://127.0.0.1:9", litellm_auth="helper", litellm_helper_source="http",
+                              litellm_helper_url=f"http://127.0.0.1:{server.server_address[1]}/token",
+                              litellm_helper_url_credential_file=".config/litellm/credential"))
+        assert proc.returncode == 0, out(proc)
+        shutil.rmtree(home / ".cache", ignore_errors=True)  # the command source's key is cached; start afresh
+        result = run_helper(settings(config_dir), home)
+        assert (result.returncode, result.stdout) == (0, "sk-from-http-3333"), result.stderr
+        assert _TokenEndpoint.seen == ["Bearer team-credential-5555"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The endpoint's expires_in sets the cache's expiry, and the cached key answers with the endpoint gone.
+    expiry, key = (home / ".cache/fleetcfg-litellm/key").read_text().splitlines()
+    assert key == "sk-from-http-3333" and 500 < int(expiry) - time.time() <= 600
+    result = run_helper(settings(config_dir), home)
+    assert (result.returncode, result.stdout) == (0, "sk-from-http-3333"), result.stderr
 
 
 # -- through the real proxy ----------------------------------------------------------------------------
@@ -294,6 +346,8 @@ INVALID = {
     "bad-route": ({"litellm_route": "openai"}, "litellm_route"),
     "header-newline": ({"litellm_headers": {"x-litellm-tags": "a\nInjected: 1"}}, "litellm_headers"),
     "env-managed-by-role": ({"litellm_env": {"ANTHROPIC_AUTH_TOKEN": "x"}}, "litellm_env"),
+    "helper-url-shell": ({"litellm_helper_source": "http", "litellm_helper_url": "https://tokens.example.com/$(id)"},
+                         "litellm_helper_url"),
 }
 
 

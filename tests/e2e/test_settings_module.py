@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import E2E_DIR, E2E_KEY, FAKE_REPLY, playbook_runner, recap
+from e2e_support import E2E_DIR, E2E_KEY, FAKE_REPLY, module_calls, playbook_runner, recap
 
 PLAYBOOK = E2E_DIR / "playbooks" / "deploy.yml"
 
@@ -25,9 +25,9 @@ def ansible(tmp_path_factory):
     """deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None) -> CompletedProcess of ansible-playbook."""
     run = playbook_runner(tmp_path_factory.mktemp("ansible"), PLAYBOOK)
 
-    def deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None):
+    def deploy(config_dir, base_url, key=E2E_KEY, extra_settings=None, args=()):
         return run({"e2e_config_dir": str(config_dir), "e2e_base_url": base_url, "e2e_key": key,
-                    "e2e_extra_settings": extra_settings or {}})
+                    "e2e_extra_settings": extra_settings or {}}, *args)
 
     return deploy
 
@@ -154,3 +154,15 @@ def test_existing_content_the_client_tolerates_is_kept(ansible, fake, run_claude
     assert doc["awsAuthRefersh"] == "typo" and doc["model"] == "sonnet"
     assert doc["env"]["API_TIMEOUT_MS"] in (600000, "600000")
     assert_client_uses(fake, run_claude, config_dir)
+
+
+def test_module_calls_new_file_one_no_drift_one_drift_two(ansible, fake, config_dir):
+    """The cost the design promises: a new file is written by the first (plan) call; an existing file that
+    drifted needs the second (apply) call, after the controller judged the plan; no drift, one call."""
+    new = ansible(config_dir, fake.url, args=("-vvv",))
+    assert (recap(new)["changed"], module_calls(new)) == (1, 1), output(new)
+    same = ansible(config_dir, fake.url, args=("-vvv",))
+    assert (recap(same)["changed"], module_calls(same)) == (0, 1), output(same)
+    drift = ansible(config_dir, fake.url, key="sk-rotated-key", args=("-vvv",))
+    assert (recap(drift)["changed"], module_calls(drift)) == (1, 2), output(drift)
+    assert "sk-rotated-key" in (config_dir / "bin" / "api-key-helper").read_text()

@@ -14,7 +14,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleetcfg.claude_code.plugins.action.settings import check_task, tier_of
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import checksum
 
 
 def task(**args):
@@ -38,11 +37,11 @@ def test_tier_of(args, tier):
     assert tier_of(args) == tier
 
 
-def test_valid_task_is_normalized_and_helper_content_sent_as_checksum():
+def test_valid_task_is_normalized():
     module_args, tier, paths = check_task(task(settings={'env': {'API_TIMEOUT_MS': 600000}}, remove=['env.ANTHROPIC_API_KEY'],
                                                helpers=[dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper')]))
     assert module_args['settings'] == {'env': {'API_TIMEOUT_MS': '600000'}}
-    assert module_args['helpers'][0]['checksum'] == checksum('#!/bin/sh\n')
+    assert module_args['helpers'] == [dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper', state='present')]
     assert tier == 'user'
     assert set(paths) == {('env', 'API_TIMEOUT_MS'), ('env', 'ANTHROPIC_API_KEY'), ('apiKeyHelper',)}
     assert 'path' not in module_args  # options not given are not sent

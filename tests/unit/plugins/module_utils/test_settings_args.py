@@ -24,10 +24,9 @@ def test_module_spec_adds_internal_options_without_touching_the_user_spec():
     user_spec = copy.deepcopy(sa.USER_SPEC)
     spec = sa.module_spec()
     assert sa.USER_SPEC == user_spec
-    assert set(spec) - set(sa.USER_SPEC) == {'phase', 'expect_checksums'}
+    assert set(spec) - set(sa.USER_SPEC) == {'phase', 'apply_new', 'expect_checksums'}
     assert spec['phase'] == dict(type='str', choices=['plan', 'apply'], default='plan')
-    assert 'checksum' in spec['helpers']['options'] and 'checksum' not in sa.USER_SPEC['helpers']['options']
-    assert 'checksum' not in sa.HELPER_SPEC
+    assert spec['apply_new'] == dict(type='bool', default=False)
 
 
 def test_secrets_in_the_arguments_are_no_log():

@@ -53,7 +53,7 @@ def params(**kw):
 
 
 def helper(**kw):
-    h = dict(path=None, content=None, mode=None, setting=None, state='present', checksum=None)
+    h = dict(path=None, content=None, mode=None, setting=None, state='present')
     h.update(kw)
     return h
 
@@ -707,12 +707,12 @@ def test_helper_explicit_mode(user_cfg):
     assert attrs(result['helpers'][0]['path'])[2] == 0o750
 
 
-def test_helper_change_is_detected_by_checksum_without_content(user_cfg):
+def test_helper_change_is_detected_by_content(user_cfg):
     cfg, task = user_cfg
     apply(params(helpers=[dict(path='h', content=HELPER, setting='apiKeyHelper')], **task))
-    same = plan(params(helpers=[dict(path='h', checksum=checksum(HELPER), setting='apiKeyHelper')], **task))
+    same = plan(params(helpers=[dict(path='h', content=HELPER, setting='apiKeyHelper')], **task))
     assert same['changed'] is False and same['helpers'][0]['changed'] is False
-    other = plan(params(helpers=[dict(path='h', checksum=checksum(HELPER + '# v2\n'), setting='apiKeyHelper')], **task))
+    other = plan(params(helpers=[dict(path='h', content=HELPER + '# v2\n', setting='apiKeyHelper')], **task))
     assert other['changed'] is True
     assert other['helpers'][0]['content_changed'] is True
     with pytest.raises(SettingsError, match=r'helpers\[h\]: content is required'):
