@@ -74,8 +74,60 @@ class Recorded:
         return creds[0] if creds else None
 
 
+class FakeServer:
+    """What every fake endpoint shares: a loopback HTTP server on a free port, in a thread, and the requests it
+    received. A subclass is a dataclass with ``host``, ``port`` and ``requests``; it calls ``_init_server()``
+    from ``__post_init__``, and its ``handler_class`` answers the requests (with ``self.fake`` set to it)."""
+
+    handler_class: type = None
+
+    def _init_server(self) -> None:
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self):
+        handler = type("Handler", (self.handler_class,), {"fake": self})
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.hostport}"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def received(self) -> list:
+        with self._lock:
+            return list(self.requests)
+
+    def _keep(self, rec) -> None:
+        with self._lock:
+            self.requests.append(rec)
+
+
 @dataclass
-class FakeAnthropic:
+class FakeAnthropic(FakeServer):
     """The fake endpoint. ``key=None`` accepts any credential (still recorded)."""
 
     key: str | None = None
@@ -86,52 +138,14 @@ class FakeAnthropic:
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self):
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self) -> "FakeAnthropic":
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-anthropic", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeAnthropic":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    # -- what was received -----------------------------------------------------------------------------
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
-
-    def received(self) -> list[Recorded]:
-        with self._lock:
-            return list(self.requests)
+        self._init_server()
 
     def messages(self) -> list[Recorded]:
         """The ``POST /v1/messages`` requests (the model calls), in arrival order."""
         return [r for r in self.received() if r.method == "POST" and r.route == "/v1/messages"]
 
     def _record(self, rec: Recorded) -> None:
-        with self._lock:
-            self.requests.append(rec)
+        self._keep(rec)
         if self.log is not None:
             line = {"method": rec.method, "path": rec.path, "status": rec.status, "auth": rec.auth_scheme,
                     "headers": rec.headers, "body": rec.body}
@@ -236,6 +250,9 @@ class _Handler(RecordingHandler):
         return 404, json.dumps(_error("not_found_error", f"no route {rec.method} {rec.route}")).encode(), as_json
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+
+FakeAnthropic.handler_class = _Handler
 
 
 def main(argv: list[str] | None = None) -> int:

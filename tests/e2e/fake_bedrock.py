@@ -34,10 +34,9 @@ import threading
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from fake_anthropic import RecordingHandler
+from fake_anthropic import FakeServer, RecordingHandler
 
 DEFAULT_REPLY = "pong from fake bedrock"
 INVOKE = re.compile(r"^/model/(?P<model>[^/]+)/invoke-with-response-stream$")
@@ -141,7 +140,7 @@ def event_stream(model: str, text: str) -> bytes:
 
 
 @dataclass
-class FakeBedrock:
+class FakeBedrock(FakeServer):
     """The fake endpoint; ``auth`` is "none", "sigv4" (with access_key_id and region) or "bearer" (with token)."""
 
     auth: str = "none"
@@ -157,44 +156,11 @@ class FakeBedrock:
     def __post_init__(self):
         if self.auth not in ("none", "sigv4", "bearer"):
             raise ValueError(f"auth: none, sigv4 or bearer, not {self.auth!r}")
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> "FakeBedrock":
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="fake-bedrock", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeBedrock":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def received(self) -> list[Request]:
-        with self._lock:
-            return list(self.requests)
+        self._init_server()
 
     def invocations(self) -> list[Request]:
         """The model calls (POST /model/<id>/invoke-with-response-stream), in arrival order."""
         return [r for r in self.received() if r.method == "POST" and r.model is not None]
-
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
 
     def accepts(self, req: Request) -> bool:
         if self.auth == "none":
@@ -206,8 +172,7 @@ class FakeBedrock:
                 and scope["service"] == "bedrock")
 
     def _record(self, req: Request) -> None:
-        with self._lock:
-            self.requests.append(req)
+        self._keep(req)
         if self.log is not None:
             print(json.dumps({"method": req.method, "path": req.path, "status": req.status,
                               "headers": req.headers, "body": req.body}), file=self.log, flush=True)
@@ -243,6 +208,9 @@ class _Handler(RecordingHandler):
         return 404, json.dumps({"message": f"no route {req.method} {req.route}"}).encode(), as_json
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+
+FakeBedrock.handler_class = _Handler
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
-from fake_anthropic import DEFAULT_REPLY, Recorded, RecordingHandler, _error, _message, _sse
+from fake_anthropic import DEFAULT_REPLY, FakeServer, Recorded, RecordingHandler, _error, _message, _sse
 
 PREDICT_ROUTE = re.compile(
     r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
@@ -40,54 +38,16 @@ class Prediction(NamedTuple):
 
 
 @dataclass
-class _Server:
+class _Server(FakeServer):
     host: str = "127.0.0.1"
     port: int = 0
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self):
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self):
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def hostport(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.hostport}"
-
-    def received(self) -> list[Recorded]:
-        with self._lock:
-            return list(self.requests)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.requests.clear()
+        self._init_server()
 
     def _record(self, rec: Recorded) -> None:
-        with self._lock:
-            self.requests.append(rec)
+        self._keep(rec)
 
     def answer(self, rec: Recorded) -> tuple[int, bytes, str, dict]:
         raise NotImplementedError
@@ -190,3 +150,6 @@ class _Handler(RecordingHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+
+_Server.handler_class = _Handler

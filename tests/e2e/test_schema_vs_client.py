@@ -25,7 +25,6 @@ SCHEMA_FILE = REPO_ROOT / "plugins/plugin_utils/settings_schema.json"
 ANY_KEY = "fleetcfg-e2e"  # the key used under additionalProperties
 
 
-
 def load_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text())
 
