@@ -37,6 +37,7 @@ except ImportError as exc:  # the controller needs jsonschema; see requirements/
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
     format_key_path,
+    get_key_path,
     is_secret_name,
     is_secret_path,
     parse_key_path,
@@ -288,13 +289,11 @@ def _tier_problems(doc, tier):
     return problems
 
 
+_ABSENT = object()
+
+
 def _present(doc, keys):
-    node = doc
-    for key in keys:
-        if not isinstance(node, dict) or key not in node:
-            return False
-        node = node[key]
-    return True
+    return get_key_path(doc, keys, _ABSENT) is not _ABSENT
 
 
 def _under_any(path, prefixes):
