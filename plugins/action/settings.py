@@ -65,6 +65,8 @@ def check_helpers(args):
             parse_mode(helper.get('mode'), '%s.mode' % where)
         except SettingsError as e:
             errors.append(str(e))
+        if helper['state'] == 'absent':
+            continue  # removing a script (and its key) collides with nothing
         if helper.get('setting'):
             if helper['setting'] in helper_keys:
                 errors.append('%s.setting: %s is already pointed at by %s' % (where, helper['setting'], helper_keys[helper['setting']]))
@@ -89,8 +91,14 @@ def check_task(args):
     except SettingsError as e:
         errors.append(str(e))
 
-    if args.get('users') and tier != 'user':
-        errors.append('users: only for scope user')
+    if (args.get('users') or args.get('remove_users')) and tier != 'user':
+        errors.append('users, remove_users: only for scope user')
+    both = sorted(set(args.get('users') or []) & set(args.get('remove_users') or []))
+    if both:
+        errors.append('remove_users: %s also in users; an account is either configured or taken off' % ', '.join(both))
+    if args.get('state') == 'absent' and (args.get('scope') != 'managed_dropin' or args['settings'] or args['remove']):
+        errors.append('state: absent deletes a managed drop-in (scope managed_dropin, without settings or remove); to take keys '
+                      'out of another file, list them in remove')
     unknown = sorted(set(args['user_settings']) - set(args.get('users') or []))
     if unknown:
         errors.append('user_settings: %s not in users' % ', '.join(unknown))
@@ -150,7 +158,8 @@ def diff_of(plan):
         before = {'absent': '', 'invalid': '(not valid JSON; kept as a backup)\n'}.get(plan['found'])
         if before is None:
             before = dumps(plan['before'])
-        diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=dumps(plan['after'])))
+        after = '' if plan.get('delete') else dumps(plan['after'])
+        diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=after))
     for helper in plan['helpers']:
         if helper['changed']:
             before = '(script, content not shown)\n' if helper['existed'] else '(absent)\n'
@@ -196,38 +205,60 @@ class ActionModule(ActionBase):
 
     def _run(self, result, task_vars):
         _validation, args = self.validate_argument_spec(argument_spec=USER_SPEC, **USER_SPEC_RULES)
+        return self._settings(args, result, task_vars)
+
+    def _settings(self, args, result, task_vars, internal=None):
+        """Check a task's arguments, plan every file, judge the plans, apply; return the task result.
+
+        ``internal``: protocol options for the module (such as ``_keep_models``) that a task cannot set itself.
+        """
         module_args, tier, task_paths = check_task(args)
+        module_args.update(internal or {})
+        skip = args.get('account_errors') == 'skip'
 
         # The first call plans every file and writes the new ones (nothing in them but the task's own, checked
         # above); the rest are judged here and written by a second call.
-        plans = self._call(dict(module_args, phase='plan', apply_new=True), task_vars)['files']
-        errors, warnings = [], []
+        plans = self._call(dict(module_args, _phase='plan', _apply_new=True), task_vars)['files']
+        errors, warnings, skipped = [], [], []
         for plan in plans:
+            if plan.get('skipped'):
+                skipped.append(plan)
+                continue
+            if plan.get('delete'):
+                continue
             problems, remarks = validation.check_result(plan['after'], task_paths, plan.get('tier') or tier, args['validate'],
                                                         path_label=plan['file'])
-            errors.extend(problems)
             warnings.extend(plan.get('warnings', []) + remarks)
+            if problems and skip and plan.get('user') and not plan['changed']:
+                # A file the client would drop, in one account: that account is skipped, the others are configured.
+                plan.update(skipped=True, reason='; '.join(problems))
+                skipped.append(plan)
+            else:
+                errors.extend(problems)
         if errors:
             written = [plan['file'] for plan in plans if plan['changed']]
             raise AnsibleActionFail('Refusing to write, %s:\n  - %s' % (
                 'only the new files %s were written' % ', '.join(written) if written else 'nothing was changed', '\n  - '.join(errors)))
+        warnings.extend('account %s skipped: %s' % (plan['user'], plan['reason']) for plan in skipped if not plan.get('leaving'))
         if warnings:
             result['warnings'] = warnings
 
-        pending = [plan['would_change'] and not plan['changed'] for plan in plans]
+        pending = [plan['would_change'] and not plan['changed'] and not plan.get('skipped') for plan in plans]
         finals = plans
         if self._task.check_mode:
-            finals = [dict(plan, changed=plan['would_change']) for plan in plans]
+            finals = [dict(plan, changed=plan['would_change'] and not plan.get('skipped')) for plan in plans]
         elif any(pending):
             expect = [plan['checksum'] if waiting else '' for plan, waiting in zip(plans, pending)]
-            applied = self._call(dict(module_args, phase='apply', expect_checksums=expect), task_vars)['files']
+            applied = self._call(dict(module_args, _phase='apply', _expect_checksums=expect), task_vars)['files']
             finals = [done if waiting else plan for plan, done, waiting in zip(plans, applied, pending)]
-        files = [file_result(plan, final) for plan, final in zip(plans, finals)]
+        done = [(plan, final) for plan, final in zip(plans, finals) if not plan.get('skipped')]
+        files = [file_result(plan, final) for plan, final in done]
         result['changed'] = any(item['changed'] for item in files)
-        if args.get('users'):
+        if args.get('users') or args.get('remove_users'):
             result['files'] = files
-        else:
+            result['skipped_accounts'] = [dict(user=plan['user'], reason=plan['reason']) for plan in skipped]
+        elif files:
             result.update(files[0])
-        if self._task.diff and any(plan['would_change'] for plan in plans):
-            result['diff'] = [diff for plan in plans if plan['would_change'] for diff in diff_of(plan)]
+        if self._task.diff and any(plan['would_change'] for plan, _final in done):
+            result['diff'] = [diff for plan, _final in done if plan['would_change'] for diff in diff_of(plan)]
         return result

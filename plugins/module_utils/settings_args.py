@@ -29,10 +29,12 @@ USER_SPEC = dict(
     path=dict(type='path'),
     user=dict(type='str'),
     users=dict(type='list', elements='str'),
+    remove_users=dict(type='list', elements='str', default=[]),
+    account_errors=dict(type='str', choices=['fail', 'skip'], default='fail'),
     user_settings=dict(type='dict', default={}),
     config_dir=dict(type='str'),
     project_dir=dict(type='path'),
-    managed_dir=dict(type='path', default='/etc/claude-code'),
+    managed_dir=dict(type='path'),
     dropin=dict(type='str'),
     settings=dict(type='dict', default={}),
     remove=dict(type='list', elements='raw', default=[]),
@@ -44,10 +46,11 @@ USER_SPEC = dict(
     owner=dict(type='str'),
     group=dict(type='str'),
     mode=dict(type='raw'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
 
 USER_SPEC_RULES = dict(
-    mutually_exclusive=[('scope', 'path'), ('user', 'users'), ('path', 'users')],
+    mutually_exclusive=[('scope', 'path'), ('user', 'users'), ('path', 'users'), ('user', 'remove_users')],
     required_if=[
         ('scope', 'project', ('project_dir',)),
         ('scope', 'local', ('project_dir',)),
@@ -59,7 +62,16 @@ USER_SPEC_RULES = dict(
 def module_spec():
     """The module's own spec: the task's options plus the internal ones the action plugin sets."""
     spec = copy.deepcopy(USER_SPEC)
-    spec['phase'] = dict(type='str', choices=['plan', 'apply'], default='plan')
-    spec['apply_new'] = dict(type='bool', default=False)
-    spec['expect_checksums'] = dict(type='list', elements='str')
+    spec.update(INTERNAL_SPEC)
     return spec
+
+
+# Protocol options between the action plugins and the module (prefixed with _, as ansible-core's own); not user options.
+INTERNAL_SPEC = dict(
+    _phase=dict(type='str', choices=['plan', 'apply'], default='plan'),
+    _apply_new=dict(type='bool', default=False),
+    _expect_checksums=dict(type='list', elements='str'),
+    # Model keys (model, modelOverrides, env.ANTHROPIC_MODEL, env.ANTHROPIC_SMALL_FAST_MODEL) whose values do not
+    # fully match this regular expression are removed, unless the task sets them (a provider switch).
+    _keep_models=dict(type='str'),
+)

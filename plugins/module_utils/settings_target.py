@@ -25,6 +25,7 @@ import pwd
 import re
 import shlex
 import stat
+import sys
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
@@ -40,10 +41,24 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc 
 
 DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json\Z')
 ABSENT = 'absent'
+# Where Claude Code reads managed settings, by platform (sys.platform); every other POSIX system as Linux.
+MANAGED_DIRS = {'darwin': '/Library/Application Support/ClaudeCode'}
+LINUX_MANAGED_DIR = '/etc/claude-code'
+# Keys whose value names a model: a provider switch drops the ones the new provider cannot use (``_keep_models``).
+MODEL_KEYS = (('model',), ('env', 'ANTHROPIC_MODEL'), ('env', 'ANTHROPIC_SMALL_FAST_MODEL'))
 
 
 class SettingsError(Exception):
     """A problem the task's author can fix; the message says what and where."""
+
+
+class AccountMissing(SettingsError):
+    """The account, or its home folder, is not there (yet, or any more)."""
+
+
+def default_managed_dir(platform=None):
+    """The managed settings folder of this host's platform."""
+    return MANAGED_DIRS.get(platform or sys.platform, LINUX_MANAGED_DIR)
 
 
 class Target(object):
@@ -57,6 +72,7 @@ class Target(object):
         self.dir_mode = dir_mode
         self.file_mode = file_mode
         self.helper_mode = helper_mode
+        self.helper_base = posixpath.dirname(path)  # where relative helper paths start
         self.anchor = None  # (folder that must exist already, message when it does not)
 
 
@@ -107,7 +123,7 @@ def resolve_target(params):
         try:
             pw = pwd.getpwnam(account)
         except KeyError:
-            raise SettingsError("user: account '%s' does not exist on this host" % account)
+            raise AccountMissing("user: account '%s' does not exist on this host" % account)
         config_dir = params.get('config_dir') or '.claude'
         if config_dir.startswith('~/'):
             config_dir = config_dir[2:]
@@ -139,7 +155,7 @@ def resolve_target(params):
         target = Target(posixpath.join(project_dir, '.claude', name), scope, st.st_uid, st.st_gid,
                         dir_mode=0o755, file_mode=0o644 if shared else 0o600, helper_mode=0o755 if shared else 0o700)
     elif scope in ('managed', 'managed_dropin'):
-        managed_dir = params.get('managed_dir') or '/etc/claude-code'
+        managed_dir = params.get('managed_dir') or default_managed_dir()
         if scope == 'managed':
             path = posixpath.join(managed_dir, 'managed-settings.json')
         else:
@@ -148,6 +164,7 @@ def resolve_target(params):
                 raise SettingsError("dropin: expected a file name ending in .json (letters, digits, '.', '_', '-'), got %r" % dropin)
             path = posixpath.join(managed_dir, 'managed-settings.d', dropin)
         target = Target(path, 'managed', 0, 0, dir_mode=0o755, file_mode=0o644, helper_mode=0o755)
+        target.helper_base = managed_dir
     else:
         path = params['path']
         if not os.path.isabs(path):
@@ -156,6 +173,8 @@ def resolve_target(params):
         if tier == 'managed':
             # Named as managed settings (and validated as such): every user must be able to read it.
             target = Target(path, tier, 0, 0, dir_mode=0o755, file_mode=0o644, helper_mode=0o755)
+            if posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
+                target.helper_base = posixpath.dirname(posixpath.dirname(path))
         else:
             target = Target(path, tier)
     if params.get('owner'):
@@ -195,27 +214,50 @@ def parse_document(raw, path):
 def helper_path(target, spec):
     path = spec['path']
     if not posixpath.isabs(path):
-        path = posixpath.join(posixpath.dirname(target.path), path)
+        path = posixpath.join(target.helper_base, path)
     return posixpath.normpath(path)
 
 
+def foreign_models(doc, pattern):
+    """The model keys of ``doc`` whose values do not fully match ``pattern`` (another provider's model ids)."""
+    if not pattern:
+        return []
+    keep = re.compile(r'(?:%s)\Z' % pattern)
+    found = []
+    for keys in MODEL_KEYS:
+        node = doc
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and not keep.match(node):
+            found.append(keys)
+    overrides = doc.get('modelOverrides')
+    if isinstance(overrides, dict) and any(isinstance(v, str) and not keep.match(v) for v in overrides.values()):
+        found.append(('modelOverrides',))
+    return found
+
+
 def desired_document(base, params, target):
-    """The merged document: the task's settings merged in, its removals done, helper pointers set."""
+    """The merged document: foreign model keys dropped, the task's settings merged in, its removals done, helper
+    pointers set."""
+    base = remove_key_paths(base, foreign_models(base, params.get('_keep_models')))
     doc = deep_merge(base, params.get('settings') or {}, params.get('list_strategy') or 'union')
     removals = [parse_key_path(p) for p in params.get('remove') or []]
     pointers = {}
+    absent = []
     for spec in params.get('helpers') or []:
+        present = spec.get('state', 'present') == 'present'
         if spec.get('setting'):
-            if spec.get('state', 'present') == 'present':
+            if present:
                 pointers[spec['setting']] = shlex.quote(helper_path(target, spec))
             else:
-                removals.append((spec['setting'],))
+                absent.append((spec['setting'],))
         if spec.get('env'):
             # A file the client reads through an env variable (a credentials file): its absolute path, not a command.
-            if spec.get('state', 'present') == 'present':
+            if present:
                 pointers.setdefault('env', {})[spec['env']] = helper_path(target, spec)
             else:
-                removals.append(('env', spec['env']))
+                absent.append(('env', spec['env']))
+    removals.extend(keys for keys in absent if keys[-1] not in (pointers.get('env', {}) if len(keys) == 2 else pointers))
     doc = deep_merge(doc, pointers, 'replace')
     return remove_key_paths(doc, removals)
 
@@ -296,7 +338,7 @@ def plan(params):
     """Read and compute; write nothing. Returns a dict (secrets redacted) plus private entries starting with '_'."""
     target, explicit_mode = resolve_target(params)
     if target.anchor and not os.path.isdir(target.anchor[0]):
-        raise SettingsError(target.anchor[1])
+        raise AccountMissing(target.anchor[1])
     loc = _locate_existing(target.path)
     try:
         raw, st = safe_fs.read(loc) if loc else (None, None)
@@ -310,6 +352,8 @@ def plan(params):
         file_owner = (_uid(params['owner']) if params.get('owner') else None,
                       _gid(params['group']) if params.get('group') else None)
     base, state = parse_document(raw, target.path)
+    if params.get('state') == 'absent':
+        return _plan_delete(params, target, raw, st, base, state)
     if base is None:
         if not params.get('replace_invalid'):
             raise SettingsError('%s: %s. It was left as it was. Fix it by hand, or set replace_invalid: true to keep it as a '
@@ -329,6 +373,7 @@ def plan(params):
     return dict(
         file=target.path,
         tier=target.tier,
+        user=params.get('user') if target.tier == 'user' else None,
         found=state.split(':')[0],
         checksum=checksum(raw) if raw is not None else ABSENT,
         before=redact(before) if before is not None else None,
@@ -347,16 +392,43 @@ def plan(params):
     )
 
 
+def _plan_delete(params, target, raw, st, base, state):
+    """The plan of ``state: absent``: the drop-in goes, with the helpers the task lists."""
+    helpers = _plan_helpers(target, params)
+    exists = raw is not None
+    return dict(file=target.path, tier=target.tier, user=None, found=state.split(':')[0],
+                checksum=checksum(raw) if exists else ABSENT, before=redact(base) if base is not None else None, after={},
+                delete=True, changed_keys=changed_key_paths(base or {}, {}), content_changed=exists, attributes_changed=[],
+                mode='%04o' % stat.S_IMODE(st.st_mode) if st else None,
+                helpers=[dict((k, v) for k, v in h.items() if k != 'spec') for h in helpers],
+                changed=exists or any(h['changed'] for h in helpers), _target=target, _helpers=helpers)
+
+
+def _leaf_paths(value, prefix=()):
+    if isinstance(value, dict) and value:
+        return [path for key, item in value.items() for path in _leaf_paths(item, prefix + (key,))]
+    return [prefix] if prefix else []
+
+
 def file_params(params):
     """One set of parameters per settings file a task names: the task's own, or one per account in ``users``
-    (each with ``settings`` merged with that account's ``user_settings``)."""
-    users = params.get('users')
-    if not users:
+    (each with ``settings`` merged with that account's ``user_settings``) and in ``remove_users`` (each losing the
+    task's keys and helpers; ``_leaving`` set)."""
+    users = params.get('users') or []
+    leaving = params.get('remove_users') or []
+    if not users and not leaving:
         return [params]
     shared = params.get('settings') or {}
     own = params.get('user_settings') or {}
     strategy = params.get('list_strategy') or 'union'
-    return [dict(params, user=user, users=None, settings=deep_merge(shared, own.get(user) or {}, strategy)) for user in users]
+    files = [dict(params, user=user, users=None, remove_users=None, settings=deep_merge(shared, own.get(user) or {}, strategy))
+             for user in users]
+    for user in leaving:
+        keys = [list(keys) for keys in _leaf_paths(deep_merge(shared, own.get(user) or {}, strategy))]
+        helpers = [dict(h, state='absent') for h in params.get('helpers') or []]
+        files.append(dict(params, user=user, users=None, remove_users=None, settings={}, user_settings={},
+                          remove=list(params.get('remove') or []) + keys, helpers=helpers, _leaving=True))
+    return files
 
 
 def _checksum_now(loc):
@@ -375,6 +447,10 @@ def apply(params):
     if result['changed']:
         target = result['_target']
         create = safe_fs.dir_creator(target.uid, target.gid, target.dir_mode)
+        if result.get('delete'):
+            _delete(result, target, create, params.get('backup'))
+            result['backup_file'] = None
+            return result
         for h in result['_helpers']:
             if h['changed']:
                 try:
@@ -387,6 +463,24 @@ def apply(params):
             raise SettingsError('cannot write %s: %s' % (result['file'], e.strerror or e))
     result['backup_file'] = backup_file
     return result
+
+
+def _delete(result, target, create, backup):
+    """Remove a drop-in and its helpers (helpers first: a pointer is never left without its script)."""
+    for h in result['_helpers']:
+        if h['changed']:
+            _write_helper(h, target, create)
+    loc = _locate_name(target.path)
+    if loc is None:
+        return
+    with loc:
+        if _lexists(loc):
+            if _checksum_now(loc) != result['checksum']:
+                raise safe_fs.ConcurrentChangeError('%s was changed by someone else after the module read it; nothing was '
+                                                    'deleted. Run the task again.' % target.path)
+            if backup:
+                safe_fs.backup(loc)
+            safe_fs.remove(loc)
 
 
 def _write_helper(h, target, create):

@@ -52,6 +52,31 @@ options:
       - The account whose settings are managed, for O(scope=user). Its home is looked up on the target.
       - Defaults to the user the module runs as.
     type: str
+  remove_users:
+    description:
+      - For O(scope=user), accounts taken off this configuration (a developer leaves the team), in the same module call:
+        each one's file loses every key that O(settings) and O(remove) name, and the O(helpers) (key files included) are
+        removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
+    type: list
+    elements: str
+    default: []
+  account_errors:
+    description:
+      - With O(users), what an account that cannot be configured does to the others of the host.
+      - V(fail) fails the host (nothing more is written).
+      - V(skip) skips that account, reports it in RV(skipped_accounts) and as a warning, and configures the others.
+        An account counts as unusable when it does not exist, has no home folder yet (a new hire who never logged
+        in), or has a file Claude Code would drop (invalid JSON without O(replace_invalid), or a wrong type).
+    type: str
+    choices: [fail, skip]
+    default: fail
+  state:
+    description:
+      - V(absent) deletes the managed drop-in O(dropin) (O(scope=managed_dropin) only) and the O(helpers) listed. To take
+        keys out of other files, list them in O(remove).
+    type: str
+    choices: [present, absent]
+    default: present
   users:
     description:
       - For O(scope=user), several accounts at once, in one module call per host. Each account's file gets
@@ -77,9 +102,10 @@ options:
     type: path
   managed_dir:
     description:
-      - The folder of managed settings. On macOS it is C(/Library/Application Support/ClaudeCode).
+      - The folder of managed settings. Unset, the target decides by its platform, where Claude Code reads them:
+        C(/etc/claude-code) on Linux and other POSIX systems, C(/Library/Application Support/ClaudeCode) on macOS.
+      - Relative helper paths of the managed scopes resolve against this folder (not against C(managed-settings.d)).
     type: path
-    default: /etc/claude-code
   dropin:
     description:
       - The drop-in file name for O(scope=managed_dropin), such as C(50-bedrock.json).
@@ -116,7 +142,8 @@ options:
     suboptions:
       path:
         description:
-          - Where the script goes; a relative path is relative to the settings file's folder.
+          - Where the script goes. A relative path is relative to the settings file's folder, or to O(managed_dir) in
+            the managed scopes (a drop-in's helpers go to C(<managed_dir>/bin/...), not into C(managed-settings.d)).
         type: str
         required: true
       content:
@@ -182,42 +209,6 @@ options:
         given. A new file gets C(0600), or C(0644) in the managed and project scopes, which every user reads.
       - Secrets are never written into a file that other users can read.
     type: raw
-  phase:
-    description:
-      - Internal, set by the action plugin. Do not set.
-    type: str
-    choices: [plan, apply]
-    default: plan
-  apply_new:
-    description:
-      - Internal, set by the action plugin. Do not set.
-    type: bool
-    default: false
-  expect_checksums:
-    description:
-      - Internal, set by the action plugin. Do not set.
-    type: list
-    elements: str
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
-notes:
-  - The target needs only Python; jsonschema runs on the controller.
-seealso:
-  - name: Claude Code settings
-    description: Claude Code's settings files and their precedence.
-    link: https://code.claude.com/docs/en/settings
 '''
 
 EXAMPLES = r'''
@@ -307,6 +298,14 @@ files:
   returned: when O(users) is given
   type: list
   elements: dict
+skipped_accounts:
+  description:
+    - With O(users) or O(remove_users), the accounts left out of this run, each with C(user) and C(reason): with
+      O(account_errors=skip) the ones that could not be configured, and leaving accounts that no longer exist.
+  returned: when O(users) or O(remove_users) is given
+  type: list
+  elements: dict
+  sample: [{"user": "newhire", "reason": "user: the home folder /home/newhire of account 'newhire' does not exist (not logged in yet?); nothing was created"}]
 found:
   description: What the module found before the run, C(absent), C(empty), C(present) or C(invalid).
   returned: when O(users) is not given
@@ -319,35 +318,42 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC_RULES, module_spec
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, apply, file_params, plan, public
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import AccountMissing, SettingsError, apply, file_params, plan, public
 
 
 def main():
     module = AnsibleModule(argument_spec=module_spec(), supports_check_mode=True, **USER_SPEC_RULES)
     params = module.params
-    apply_phase = params['phase'] == 'apply' and not module.check_mode
+    apply_phase = params['_phase'] == 'apply' and not module.check_mode
     files = file_params(params)
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
     # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
     # hold is the task's own, which the controller validated before this call.
-    expect = params['expect_checksums'] if apply_phase else None
-    apply_new = params['apply_new'] and not module.check_mode and not apply_phase
+    expect = params['_expect_checksums'] if apply_phase else None
+    apply_new = params['_apply_new'] and not module.check_mode and not apply_phase
+    skip = params['account_errors'] == 'skip'
     out = []
-    try:
-        for one, checksum in zip(files, expect or [None] * len(files)):
+    for one, checksum in zip(files, expect or [None] * len(files)):
+        try:
             result = apply(dict(one, expect_checksum=checksum)) if checksum else plan(one)
             written = bool(checksum)
-            if apply_new and result['changed'] and result['found'] in ('absent', 'empty'):
+            if apply_new and result['changed'] and result['found'] in ('absent', 'empty') and not result.get('delete'):
                 result = apply(dict(one, expect_checksum=result['checksum']))
                 written = True
-            item = public(result)
-            item['would_change'] = result['changed']
-            item['changed'] = written and result['changed']
-            out.append(item)
-    except (SettingsError, safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
-        module.fail_json(msg=str(e), files=out)
-    except (OSError, IOError) as e:
-        module.fail_json(msg='%s: %s' % (getattr(e, 'filename', None) or 'settings', e.strerror or e), files=out)
+        except (SettingsError, safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError, OSError, IOError) as e:
+            msg = str(e)
+            if isinstance(e, (OSError, IOError)):
+                msg = '%s: %s' % (getattr(e, 'filename', None) or 'settings', e.strerror or e)
+            leaving = bool(one.get('_leaving'))
+            if (params['users'] or params['remove_users']) and (skip or (leaving and isinstance(e, AccountMissing))):
+                # This account only; the host's other accounts go on.
+                out.append(dict(user=one['user'], skipped=True, leaving=leaving, reason=msg, changed=False, would_change=False))
+                continue
+            module.fail_json(msg=msg, files=out)
+        item = public(result)
+        item['would_change'] = result['changed']
+        item['changed'] = written and result['changed']
+        out.append(item)
     module.exit_json(changed=any(item['changed'] for item in out), files=out)
 
 

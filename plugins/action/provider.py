@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of fleetcfg.claude_code.provider: a provider role's variables -> one settings module run.
+
+Reads the role's variables (every variable with its prefix, role defaults included) from the task's variables,
+has the provider's Python file check them and say what to write (plugin_utils/providers), renders the helper
+scripts from the role's templates, and hands the result to the settings action (plan, validate, apply): one module
+call per host when nothing drifted. Nothing is templated per host but the role's own variables.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.template import trust_as_template
+from ansible.utils.display import Display
+
+from ansible_collections.fleetcfg.claude_code.plugins.action.settings import ActionModule as SettingsAction
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC, USER_SPEC_RULES
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import COLLECTION_ROOT, PROVIDERS, InputError, module_args
+
+display = Display()
+ARGS_SPEC = dict(name=dict(type='str', required=True, choices=sorted(PROVIDERS)))
+_TEMPLATES = {}
+
+
+def read_template(role, name):
+    """A helper script template of a provider role (read once per process)."""
+    key = (role, name)
+    if key not in _TEMPLATES:
+        with open(os.path.join(COLLECTION_ROOT, 'roles', role, 'templates', name)) as f:
+            _TEMPLATES[key] = f.read()
+    return _TEMPLATES[key]
+
+
+class ActionModule(SettingsAction):
+
+    def _run(self, result, task_vars):
+        _validation, own = self.validate_argument_spec(argument_spec=ARGS_SPEC)
+        name = own['name']
+        prefix = PROVIDERS[name].PREFIX
+        raw = dict((var, self._templar.template(task_vars[var])) for var in list(task_vars) if var.startswith(prefix))
+
+        def lookup(var):
+            return self._templar.template(task_vars[var]) if var in task_vars else None
+
+        try:
+            args, warnings = module_args(name, raw, lookup)
+        except InputError as e:
+            raise AnsibleActionFail(str(e))
+        for warning in warnings:
+            display.deprecated(warning, version='2.0.0', collection_name='fleetcfg.claude_code')
+
+        if any('template' in entry for entry in args['helpers']):
+            templar = self._templar.copy_with_new_env(available_variables=raw)
+            for entry in args['helpers']:
+                if 'template' in entry:
+                    entry['content'] = templar.template(trust_as_template(read_template(name, entry.pop('template'))),
+                                                        escape_backslashes=False)
+        internal = dict((key, args.pop(key)) for key in list(args) if key in INTERNAL_SPEC)
+        checked = ArgumentSpecValidator(USER_SPEC, **USER_SPEC_RULES).validate(args)
+        if checked.error_messages:  # a defect of the provider file, not of the user's input
+            raise AnsibleActionFail('fleetcfg.claude_code.%s: internal error: %s' % (name, '; '.join(checked.error_messages)))
+        result['provider'] = name
+        return self._settings(checked.validated_parameters, result, task_vars, internal)

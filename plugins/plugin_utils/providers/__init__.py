@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The providers of the collection, the keys they own between them, and a role's inputs -> settings module arguments.
+
+``module_args(name, raw, lookup)`` is the one function every provider role runs (through the action plugin
+fleetcfg.claude_code.provider): it reads and checks the role's variables, asks the provider what one configuration
+writes, and adds what switching and leaving need: every key and helper file that another provider of the collection
+owns is removed, and ``<role>_state: absent`` removes exactly what the role owns.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import bedrock, litellm, vertex
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
+    InputError,
+    Inputs,
+    check_common,
+    drop_models_pattern,
+    keep_models_pattern,
+)
+
+PROVIDERS = dict((p.NAME, p) for p in (bedrock, vertex, litellm))
+
+# The shared table: every env variable some provider of the collection writes, and which providers write it.
+OWNED_ENV = {}
+for _provider in PROVIDERS.values():
+    for _name in _provider.ENV:
+        OWNED_ENV.setdefault(_name, []).append(_provider.NAME)
+# Every helper file some provider places, with the settings key or env variable that points at it.
+OWNED_HELPERS = [(p.NAME, key, helper) for p in PROVIDERS.values() for key, helper in sorted(p.HELPERS.items())]
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+_DEFAULTS = {}
+
+
+def role_defaults(name):
+    """A provider role's defaults/main.yml (read once)."""
+    if name not in _DEFAULTS:
+        import yaml  # controller dependency (requirements/runtime.txt)
+
+        with open(os.path.join(COLLECTION_ROOT, 'roles', name, 'defaults', 'main.yml')) as f:
+            _DEFAULTS[name] = yaml.safe_load(f) or {}
+    return _DEFAULTS[name]
+
+
+def helper_path(helper, name, lookup):
+    """Where a provider's helper lives: its path variable (``lookup``: inventory value or None), else its default."""
+    if not helper.path_var:
+        return helper.path
+    value = lookup(helper.path_var)
+    return value if isinstance(value, str) and value else role_defaults(name)[helper.path_var]
+
+
+def module_args(name, raw, lookup=lambda var: None):
+    """The settings module's arguments for provider ``name``; raises InputError naming every bad variable.
+
+    ``raw``: the role's variables (every variable with the role's prefix, its defaults included), already templated.
+    ``lookup(var)``: the value of another role's variable where the inventory sets one (a moved helper path), or None.
+    Returns (module args, warnings).
+    """
+    provider = PROVIDERS[name]
+    v = Inputs(name, provider.PREFIX, provider.VARIABLES, raw, getattr(provider, 'RENAMED', None))
+    others = dict((env, '/'.join(owners)) for env, owners in OWNED_ENV.items() if name not in owners)
+    check_common(v, provider.ROLE_ENV, others)
+    conf = provider.configure(v)
+    if v.problems:
+        raise InputError(name, v.problems)
+
+    managed = v['scope'] == 'managed'
+    args = dict(scope='managed_dropin' if managed else 'user', dropin=v['dropin'],
+                account_errors=v['account_errors'], replace_invalid=v['replace_invalid'])
+    for option in ('managed_dir', 'config_dir'):
+        if v.get(option):
+            args[option] = v[option]
+    if not managed:
+        args['users'] = v.get('users', [])
+        args['remove_users'] = v.get('remove_users', [])
+
+    own = lambda helper: helper_path(helper, name, lambda var: raw.get(var))  # noqa: E731
+    if v['state'] == 'absent':
+        args['settings'] = {}
+        args['remove'] = ['env.' + env for env in provider.ENV]
+        args['helpers'] = [helper.entry(own(helper), state='absent') for _key, helper in sorted(provider.HELPERS.items())]
+        args['_keep_models'] = drop_models_pattern(conf.get('own_models'), conf.get('model_values', ()))
+        if managed:
+            args['state'] = 'absent'
+        return args, v.warnings
+
+    present = conf['helpers']
+    taken = set(entry['path'] for entry in present)
+    pointed = set(entry.get('setting') or entry.get('env') for entry in present)
+    absent = []
+    for owner, _key, helper in OWNED_HELPERS:
+        path = own(helper) if owner == name else helper_path(helper, owner, lookup)
+        if path not in taken:
+            taken.add(path)
+            entry = helper.entry(path, state='absent')
+            if (helper.setting or helper.env) in pointed:  # the key now points at this configuration's helper
+                entry.pop('setting', None)
+                entry.pop('env', None)
+            absent.append(entry)
+    env = conf['env']
+    per_user = conf.get('user_env', {})
+    user_names = set(n for own_env in per_user.values() for n in own_env)
+    args['settings'] = dict(conf.get('settings', {}), env=env) if env else dict(conf.get('settings', {}))
+    args['user_settings'] = dict((user, {'env': own_env}) for user, own_env in per_user.items() if own_env)
+    keep = set(env) | user_names | pointed
+    args['remove'] = ['env.' + env_name for env_name in sorted(OWNED_ENV) if env_name not in keep]
+    args['helpers'] = present + absent
+    args['_keep_models'] = keep_models_pattern(conf.get('model_pattern', provider.MODEL_PATTERN))
+    if conf.get('mode'):
+        args['mode'] = conf['mode']
+    return args, v.warnings

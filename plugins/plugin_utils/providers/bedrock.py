@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Amazon Bedrock: what the role fleetcfg.claude_code.bedrock owns, checks and writes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
+    AWS_REGION,
+    COMMAND_WORD,
+    HTTP_URL,
+    MODEL_ENV,
+    Helper,
+    Var,
+    common_variables,
+    pin_models,
+)
+
+NAME = 'bedrock'
+PREFIX = 'bedrock_'
+AUTH_MODES = ('profile', 'sso', 'credential_export', 'api_key', 'gateway')
+
+# Inference-profile ids (us.anthropic.claude-..., global.anthropic.claude-...) and inference-profile ARNs.
+MODEL_ID = r'[a-z]{2,7}(?:-[a-z]+)?\.anthropic\.claude-[a-z0-9.-]+(?::[0-9]+)?(?:\[1m\])?'
+MODEL_ARN = (r'arn:aws(?:-[a-z]+)*:bedrock:[a-z]{2}(?:-[a-z]+)+-[0-9]+:[0-9]{12}:'
+             r'(?:application-)?inference-profile/[A-Za-z0-9][A-Za-z0-9.:_-]*')
+MODEL_PATTERN = '%s|%s' % (MODEL_ID, MODEL_ARN)
+EXPECTED_ID = ('a Bedrock inference-profile id such as us.anthropic.claude-sonnet-4-5-20250929-v1:0 or global.anthropic.claude-..., '
+               'or an inference-profile ARN (arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>)')
+PROFILE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@+=-]*\Z')
+
+# Set by the role's own variables: refused in bedrock_env.
+ROLE_ENV = frozenset(('CLAUDE_CODE_USE_BEDROCK', 'AWS_REGION', 'AWS_PROFILE', 'AWS_BEARER_TOKEN_BEDROCK',
+                      'ANTHROPIC_BEDROCK_BASE_URL', 'CLAUDE_CODE_SKIP_BEDROCK_AUTH', 'DISABLE_PROMPT_CACHING') + MODEL_ENV)
+# Owned: removed when another provider is configured, or with bedrock_state: absent.
+ENV = tuple(sorted(ROLE_ENV | set(('ANTHROPIC_BEDROCK_SERVICE_TIER', 'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION'))))
+
+HELPERS = dict(
+    sso=Helper('bin/bedrock-aws-auth-refresh', setting='awsAuthRefresh', template='aws-auth-refresh.sh.j2'),
+    credential_export=Helper('bin/bedrock-aws-credential-export', setting='awsCredentialExport',
+                             template='aws-credential-export.sh.j2'),
+)
+
+VARIABLES = common_variables(PREFIX)
+VARIABLES.update({
+    'bedrock_region': Var(required=True, expected='an AWS region such as us-east-1'),
+    'bedrock_models': Var('dict', required=True, expected='a mapping with at least haiku: <Bedrock id or ARN>'),
+    'bedrock_auth': Var(choices=AUTH_MODES, required=True, expected='one of %s' % ', '.join(AUTH_MODES)),
+    'bedrock_profile': Var(),
+    'bedrock_aws_cli': Var(),
+    'bedrock_credential_export_command': Var('list', elements='str'),
+    'bedrock_credential_export_format': Var(choices=('process', 'credentials')),
+    'bedrock_api_key': Var('raw', secret=True),
+    'bedrock_base_url': Var(),
+    'bedrock_disable_prompt_caching': Var('bool'),
+})
+RENAMED = {'bedrock_managed_dropin': 'bedrock_dropin'}
+
+
+def _check_api_key(v, auth):
+    key = v.get('api_key')
+    if auth != 'api_key':
+        if key not in ('', None, {}):
+            v.refuse('bedrock_api_key', 'only used with bedrock_auth=api_key, not with %s; remove it' % auth)
+        return
+    if v['scope'] == 'managed':
+        v.refuse('bedrock_scope', "managed is refused with bedrock_auth=api_key: the key would be in a file every user of the "
+                 "machine can read; use bedrock_scope=user (0600 files of each account)")
+    if isinstance(key, dict):
+        missing = [user for user in v.get('users', []) if user not in key]
+        if missing:
+            v.problems.append('bedrock_api_key: no key for %s (a mapping must have a key for every account of bedrock_users)'
+                              % ', '.join(missing))
+        for user in sorted(key):
+            if not isinstance(key[user], str) or not key[user]:
+                v.expect('bedrock_api_key.%s' % user, 'a non-empty string (the key of %s)' % user, key[user])
+    elif not isinstance(key, str) or not key:
+        v.expect('bedrock_api_key', 'a key, or a mapping from account name to key, with bedrock_auth=api_key', key)
+
+
+def configure(v):
+    """Check the inputs (problems go to ``v``) and return what one Bedrock configuration writes."""
+    models = v.get('models', {})
+    if v['state'] == 'absent':
+        return dict(own_models=MODEL_PATTERN, model_values=[models.get('default')])
+    auth = v['auth']
+    region = v['region']
+    if region is not None and not AWS_REGION.match(region):
+        v.expect('bedrock_region', 'an AWS region such as us-east-1 or eu-central-1')
+    if not models.get('haiku'):
+        v.require('bedrock_models.haiku', "a Bedrock id or ARN for the haiku class (background and small tasks); unpinned it "
+                  "resolves to a model id the account may not be allowed to use (403, 'model identifier is invalid')")
+    pins, model_keys = pin_models(v, models, MODEL_PATTERN, EXPECTED_ID)
+    profile = v.get('profile', '')
+    if auth in ('profile', 'sso') and not profile:
+        v.require('bedrock_profile', 'an AWS profile name', ' with bedrock_auth=%s' % auth)
+    elif profile and not PROFILE.match(profile):
+        v.expect('bedrock_profile', 'letters, digits and _.@+=- (an AWS profile name)')
+    elif profile and auth not in ('profile', 'sso', None):
+        v.refuse('bedrock_profile', 'only used with bedrock_auth profile or sso, not with %s; remove it' % auth)
+    if not COMMAND_WORD.match(v.get('aws_cli', '')):
+        v.expect('bedrock_aws_cli', 'a command name or absolute path without spaces or shell characters')
+    command = v.get('credential_export_command', [])
+    if auth == 'credential_export' and not command:
+        v.require('bedrock_credential_export_command', 'a list: the broker and its arguments', ' with bedrock_auth=credential_export')
+    elif command and auth != 'credential_export':
+        v.refuse('bedrock_credential_export_command', 'only used with bedrock_auth=credential_export, not with %s; remove it' % auth)
+    _check_api_key(v, auth)
+    base_url = v.get('base_url', '')
+    if auth == 'gateway' and not base_url:
+        v.require('bedrock_base_url', "the gateway's URL in front of Bedrock", ' with bedrock_auth=gateway')
+    elif base_url and not HTTP_URL.match(base_url):
+        v.expect('bedrock_base_url', 'an http:// or https:// URL')
+    if v.problems:
+        return None
+
+    env = dict(v.get('env', {}))
+    env.update(CLAUDE_CODE_USE_BEDROCK='1', AWS_REGION=region)
+    env.update(pins)
+    if auth in ('profile', 'sso'):
+        env['AWS_PROFILE'] = profile
+    if auth == 'gateway':
+        env['CLAUDE_CODE_SKIP_BEDROCK_AUTH'] = '1'
+    if base_url:
+        env['ANTHROPIC_BEDROCK_BASE_URL'] = base_url
+    if v['disable_prompt_caching']:
+        env['DISABLE_PROMPT_CACHING'] = '1'
+    env = dict((name, str(value)) for name, value in env.items())
+    conf = dict(env=env, settings=model_keys, helpers=[])
+    if auth in HELPERS:
+        conf['helpers'].append(HELPERS[auth].entry(template=HELPERS[auth].template))
+    if auth == 'api_key':
+        key = v['api_key']
+        conf['user_env'] = dict((user, {'AWS_BEARER_TOKEN_BEDROCK': key[user] if isinstance(key, dict) else key})
+                                for user in v.get('users', []))
+        # A key goes only into a file of its account alone: an existing user file of another mode is made 0600.
+        conf['mode'] = '0600'
+    return conf

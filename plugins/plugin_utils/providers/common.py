@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every provider of the collection shares: reading a role's variables, one error style, model pins, helpers.
+
+A provider file (bedrock.py, vertex.py, ...) declares its variables (``VARIABLES``), the env variables it owns
+(``ENV``), its helper files (``HELPERS``), the model ids it accepts (``MODEL_PATTERN``), its input checks
+(``check``) and what one configuration writes (``configure``). Everything else, the variable types, the shape of the
+errors, switching from another provider and leaving, lives here once. Pure Python: unit-tested without Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import json
+import re
+
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import is_secret_name
+
+MODEL_CLASSES = ('opus', 'sonnet', 'haiku')
+# Names of the model picker that every provider resolves itself (a class alias, optionally with the 1M context).
+ALIAS_PATTERN = r'(?:default|opus|sonnet|haiku|opusplan)(?:\[1m\])?'
+ALIASES = 'opus, sonnet, haiku, opusplan'
+AWS_REGION = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]+\Z')
+ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
+HTTP_URL = re.compile(r'^https?://[A-Za-z0-9._~:/%@+=-]+\Z')
+# Safe for a shell script without quoting, and what a command name or path needs (no spaces, no $, ;, |, ...).
+COMMAND_WORD = re.compile(r'^[A-Za-z0-9_./+-]+\Z')
+PATH_WORD = re.compile(r'^[A-Za-z0-9._/~+@-]+\Z')
+SCOPES = ('user', 'managed')
+STATES = ('present', 'absent')
+ACCOUNT_ERRORS = ('fail', 'skip')
+
+_MISSING = object()
+
+
+def model_env(model_class):
+    return 'ANTHROPIC_DEFAULT_%s_MODEL' % model_class.upper()
+
+
+MODEL_ENV = tuple(model_env(c) for c in MODEL_CLASSES)
+
+
+class Var(object):
+    """A role variable: its type (str, bool, int, dict, list, raw), allowed values, and whether it is secret."""
+
+    def __init__(self, kind='str', choices=None, required=False, secret=False, elements=None, expected=None):
+        self.kind = kind
+        self.expected = expected  # what a missing required variable should be, in words
+        self.choices = tuple(choices) if choices else None
+        self.required = required
+        self.secret = secret
+        self.elements = elements
+
+
+def common_variables(prefix):
+    """The variables every provider role has, by the same suffixes (design: conventions)."""
+    return {
+        prefix + 'state': Var(choices=STATES),
+        prefix + 'scope': Var(choices=SCOPES),
+        prefix + 'users': Var('list', elements='str'),
+        prefix + 'remove_users': Var('list', elements='str'),
+        prefix + 'config_dir': Var(),
+        prefix + 'managed_dir': Var(),
+        prefix + 'dropin': Var(),
+        prefix + 'account_errors': Var(choices=ACCOUNT_ERRORS),
+        prefix + 'replace_invalid': Var('bool'),
+        prefix + 'env': Var('dict'),
+    }
+
+
+class InputError(Exception):
+    """Every problem of a role's input, each one line that names the variable."""
+
+    def __init__(self, role, problems):
+        self.problems = problems
+        Exception.__init__(self, 'fleetcfg.claude_code.%s: invalid input, no host was changed:\n  - %s'
+                           % (role, '\n  - '.join(problems)))
+
+
+def kind_of(value):
+    """A value's type in words, as a user reads it in YAML."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    if isinstance(value, str):
+        return 'a string'
+    if isinstance(value, dict):
+        return 'a mapping'
+    if isinstance(value, (list, tuple)):
+        return 'a list'
+    return 'a %s' % type(value).__name__
+
+
+_KIND_WORDS = dict(str='a string', bool='true or false', int='a whole number', dict='a mapping', list='a list')
+_TRUE = ('true', 'yes', 'on', '1')
+_FALSE = ('false', 'no', 'off', '0')
+
+
+class Inputs(object):
+    """A role's variables, read and checked: ``inputs[name]`` is the value (None when unset); ``problems`` the errors."""
+
+    def __init__(self, role, prefix, variables, raw, renamed=None):
+        self.role = role
+        self.prefix = prefix
+        self.variables = variables
+        self.problems = []
+        self.warnings = []
+        self.values = {}
+        self.bad = set()  # variables whose type is wrong: no further message about them
+        raw = dict(raw)
+        present = raw.get(prefix + 'state') != 'absent'  # required variables are required to configure, not to leave
+        for old, new in (renamed or {}).items():
+            if old in raw:
+                self.warnings.append('%s is deprecated and will be removed in 2.0.0; use %s (it was used here)' % (old, new))
+                raw[new] = raw.pop(old)
+        for name in sorted(raw):
+            if name not in variables:
+                close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
+                hint = '; did you mean %s?' % close[0] if close else ' (see the role\'s meta/argument_specs.yml)'
+                self.problems.append('%s: not a variable of role %s%s' % (name, role, hint))
+        for name, var in sorted(variables.items()):
+            self.values[name] = self._coerce(name, var, raw.get(name), present)
+
+    def __getitem__(self, name):
+        return self.values[self.prefix + name]
+
+    def get(self, name, default=None):
+        value = self.values.get(self.prefix + name)
+        return default if value is None else value
+
+    def show(self, name, value=_MISSING):
+        """A value for an error message: JSON for plain values, the type alone for secrets and big values."""
+        if value is _MISSING:
+            value = self.values.get(name)
+        var = self.variables.get(name.split('.')[0].split('[')[0])
+        if (var is not None and var.secret) or is_secret_name(name.split('.')[-1]):
+            return '%s (a secret, not shown)' % kind_of(value)
+        text = json.dumps(value, sort_keys=True, default=str)
+        return text if len(text) <= 80 else '%s (%s...)' % (kind_of(value), text[:60])
+
+    def _quiet(self, name):
+        return re.split(r'[.\[]', name)[0] in self.bad
+
+    def expect(self, name, expected, value=_MISSING):
+        """Record ``name: expected <expected>, got <value>``."""
+        if self._quiet(name):
+            return
+        self.problems.append('%s: expected %s, got %s' % (name, expected, self.show(name, value)))
+
+    def require(self, name, expected, when=''):
+        if self._quiet(name):
+            return
+        self.problems.append('%s: required%s, expected %s' % (name, when, expected))
+
+    def refuse(self, name, why):
+        """A value that is set but may not be (given another variable): ``name: not with ..., got <value>``."""
+        if self._quiet(name):
+            return
+        self.problems.append('%s: %s, got %s' % (name, why, self.show(name)))
+
+    def _coerce(self, name, var, value, present):
+        if value is None:
+            if var.required and present:
+                self.problems.append('%s: required, expected %s' % (name, var.expected or _KIND_WORDS.get(var.kind, 'a value')))
+                self.bad.add(name)
+            return None
+        kind = var.kind
+        if kind == 'str' and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        elif kind == 'bool' and isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+            value = value.lower() in _TRUE
+        elif kind == 'int' and isinstance(value, str) and re.match(r'^-?[0-9]+\Z', value.strip()):
+            value = int(value)
+        types = dict(str=str, bool=bool, dict=dict, list=list).get(kind)
+        if kind == 'int':
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = types is None or isinstance(value, types)
+        if not ok:
+            self.expect(name, _KIND_WORDS[kind], value)
+            self.bad.add(name)
+            return None
+        if kind == 'list' and var.elements == 'str':
+            bad = [i for i, item in enumerate(value) if not isinstance(item, str) or not item]
+            if bad:
+                self.expect('%s[%d]' % (name, bad[0]), 'a non-empty string', value[bad[0]])
+                self.bad.add(name)
+                return None
+        if var.choices and value not in var.choices:
+            self.expect(name, 'one of %s' % ', '.join(var.choices), value)
+            self.bad.add(name)
+            return None
+        return value
+
+
+def check_common(v, set_env_names, other_env):
+    """Checks every provider role shares: scope and accounts, the team's own env variables."""
+    p = v.prefix
+    if v['scope'] == 'user' and v['state'] == 'present' and not v.get('users'):
+        v.require(p + 'users', 'the accounts to configure (a list of names)', ' with %sscope=user' % p)
+    if v['scope'] == 'managed' and v.get('users'):
+        v.refuse(p + 'users', 'only with %sscope=user (a managed drop-in applies to every account)' % p)
+    both = sorted(set(v.get('users', [])) & set(v.get('remove_users', [])))
+    if both:
+        v.refuse(p + 'remove_users', 'an account is either configured (%susers) or taken off, not both: %s'
+                 % (p, ', '.join(both)))
+    if v.get('remove_users') and v['scope'] != 'user':
+        v.refuse(p + 'remove_users', 'only with %sscope=user' % p)
+    dropin = v.get('dropin', '')
+    if not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json\Z', dropin):
+        v.expect(p + 'dropin', "a file name ending in .json (letters, digits, '.', '_', '-')")
+    for name, value in sorted(v.get('env', {}).items()):
+        where = '%senv.%s' % (p, name)
+        if not ENV_NAME.match(name):
+            v.problems.append('%senv: expected variable names (letters, digits, _), got %s' % (p, json.dumps(name)))
+        elif name in set_env_names:
+            v.problems.append('%s: set by this role\'s own variables; set it through them, not in %senv' % (where, p))
+        elif name in other_env:
+            v.problems.append('%s: belongs to provider %s, which this role replaces; remove it' % (where, other_env[name]))
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            v.expect(where, 'a string or a number (write "1" to turn a switch on)', value)
+
+
+def pin_models(v, models, pattern, expected, classes=MODEL_CLASSES, overrides=True):
+    """Check the model pins of ``<prefix>models`` and return (env, settings) they write.
+
+    ``pattern`` is the provider's id regex (fullmatch); class aliases are accepted for ``default``.
+    """
+    p = v.prefix + 'models'
+    env, settings = {}, {}
+    allowed = set(classes) | set(['default']) | (set(['overrides']) if overrides else set())
+    for key in sorted(models):
+        value = models[key]
+        where = '%s.%s' % (p, key)
+        if key not in allowed:
+            v.problems.append('%s: not a model class; expected one of %s' % (where, ', '.join(sorted(allowed))))
+        elif value is None or value == '':
+            continue
+        elif key == 'overrides':
+            if not isinstance(value, dict):
+                v.expect(where, 'a mapping from an Anthropic model name to %s' % expected, value)
+                continue
+            for name, target in sorted(value.items()):
+                if not isinstance(target, str) or not re.match(r'(?:%s)\Z' % pattern, target):
+                    v.expect('%s.overrides[%s]' % (p, name), expected, target)
+            settings['modelOverrides'] = value
+        elif not isinstance(value, str):
+            v.expect(where, expected, value)
+        elif key == 'default':
+            if not re.match(r'(?:%s|%s)\Z' % (ALIAS_PATTERN, pattern), value):
+                v.expect(where, '%s, or a class alias (%s)' % (expected, ALIASES), value)
+            settings['model'] = value
+        elif not re.match(r'(?:%s)\Z' % pattern, value):
+            v.expect(where, expected, value)
+        else:
+            env[model_env(key)] = value
+    return env, settings
+
+
+def keep_models_pattern(pattern):
+    """The values of model keys (``model``, ``modelOverrides``, ``env.ANTHROPIC_MODEL``) a provider keeps."""
+    return r'%s|%s' % (ALIAS_PATTERN, pattern)
+
+
+def drop_models_pattern(pattern, configured=()):
+    """A keep-pattern that drops the provider's own ids and the values it configured (for leaving); None: keep all."""
+    own = [pattern] if pattern else []
+    own.extend(re.escape(value) for value in configured if isinstance(value, str) and value)
+    return r'(?!(?:%s)\Z).*' % '|'.join(own) if own else None
+
+
+class Helper(object):
+    """A file a provider places: a script a settings key points at, or a file an env variable names.
+
+    ``path`` is the default place (relative to the account's Claude Code folder, or to the managed folder);
+    ``path_var`` the role variable that moves it.
+    """
+
+    def __init__(self, path, setting=None, env=None, template=None, mode=None, path_var=None):
+        self.path = path
+        self.setting = setting
+        self.env = env
+        self.template = template
+        self.mode = mode
+        self.path_var = path_var
+
+    def entry(self, path=None, **extra):
+        entry = dict(path=path or self.path)
+        for key in ('setting', 'env', 'mode'):
+            if getattr(self, key):
+                entry[key] = getattr(self, key)
+        entry.update(extra)
+        return entry
