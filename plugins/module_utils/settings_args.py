@@ -29,7 +29,7 @@ USER_SPEC = dict(
     path=dict(type='path'),
     user=dict(type='str'),
     users=dict(type='list', elements='str'),
-    remove_users=dict(type='list', elements='str', default=[]),
+    remove_users=dict(type='list', elements='str'),
     account_errors=dict(type='str', choices=['fail', 'skip'], default='fail'),
     user_settings=dict(type='dict', default={}),
     config_dir=dict(type='str'),

@@ -59,7 +59,6 @@ options:
         removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
     type: list
     elements: str
-    default: []
   account_errors:
     description:
       - With O(users), what an account that cannot be configured does to the others of the host.

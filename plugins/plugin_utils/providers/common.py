@@ -68,6 +68,7 @@ def common_variables(prefix):
         prefix + 'account_errors': Var(choices=ACCOUNT_ERRORS),
         prefix + 'replace_invalid': Var('bool'),
         prefix + 'env': Var('dict'),
+        prefix + 'hosts': Var(),  # read by the collection's playbook (playbooks/<role>.yml), not by the role
     }
 
 
