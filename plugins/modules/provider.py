@@ -17,7 +17,8 @@ description:
     the role's variables (every variable named with the role's prefix, such as C(bedrock_region)) from the task's
     variables, checks them all before any host is touched, and writes what that provider needs.
   - A variable with the role's prefix that the role does not know fails, naming the closest known variable. Every
-    problem of the input is listed at once, each as C(variable: expected ..., got ...), secrets not shown.
+    problem of the input is listed at once, each as C(variable) then what was expected and what was given, secrets not
+    shown.
   - Configuring a provider removes every key, helper pointer and helper file that another provider of the collection
     owned in the same file; C(<role>_state=absent) removes what the role owns and nothing else.
   - A host with no drift costs one module call; with drift two.

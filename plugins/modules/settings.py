@@ -54,7 +54,7 @@ options:
     type: str
   remove_users:
     description:
-      - For O(scope=user), accounts taken off this configuration (a developer leaves the team), in the same module call:
+      - For O(scope=user), accounts taken off this configuration (a developer leaves the team), in the same module call;
         each one's file loses every key that O(settings) and O(remove) name, and the O(helpers) (key files included) are
         removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
     type: list
@@ -101,7 +101,7 @@ options:
     type: path
   managed_dir:
     description:
-      - The folder of managed settings. Unset, the target decides by its platform, where Claude Code reads them:
+      - The folder of managed settings. Unset, the target decides by its platform, where Claude Code reads them,
         C(/etc/claude-code) on Linux and other POSIX systems, C(/Library/Application Support/ClaudeCode) on macOS.
       - Relative helper paths of the managed scopes resolve against this folder (not against C(managed-settings.d)).
     type: path

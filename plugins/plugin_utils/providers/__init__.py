@@ -81,7 +81,9 @@ def module_args(name, raw, lookup=lambda var: None):
         args['users'] = v.get('users', [])
         args['remove_users'] = v.get('remove_users', [])
 
-    own = lambda helper: helper_path(helper, name, lambda var: raw.get(var))  # noqa: E731
+    def own(helper):
+        return helper_path(helper, name, raw.get)
+
     if v['state'] == 'absent':
         args['settings'] = {}
         args['remove'] = ['env.' + env for env in provider.ENV]

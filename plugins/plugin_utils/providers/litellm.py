@@ -225,4 +225,3 @@ def user_env(v, user, route, auth):
     if lines:
         env['ANTHROPIC_CUSTOM_HEADERS'] = '\n'.join(lines)
     return env
-
