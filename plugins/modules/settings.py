@@ -299,7 +299,7 @@ files:
   elements: dict
 skipped_accounts:
   description:
-    - With O(users) or O(remove_users), the accounts left out of this run, each with C(user) and C(reason): with
+    - With O(users) or O(remove_users), the accounts left out of this run, each with C(user) and C(reason); with
       O(account_errors=skip) the ones that could not be configured, and leaving accounts that no longer exist.
   returned: when O(users) or O(remove_users) is given
   type: list
