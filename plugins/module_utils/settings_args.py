@@ -66,11 +66,13 @@ def module_spec():
     return spec
 
 
-# Protocol options between the action plugins and the module (prefixed with _, as ansible-core's own); not user options.
+# Protocol options between the action plugins and the module, prefixed with _ and left out of the module's documentation
+# as ansible-core does with copy's _original_basename (tests/sanity/ignore-*.txt: undocumented-parameter). Plain types,
+# no defaults: _phase is 'plan' (None) or 'apply'; _apply_new a boolean; _expect_checksums a list of checksums.
 INTERNAL_SPEC = dict(
-    _phase=dict(type='str', choices=['plan', 'apply'], default='plan'),
-    _apply_new=dict(type='bool', default=False),
-    _expect_checksums=dict(type='list', elements='str'),
+    _phase=dict(type='str'),
+    _apply_new=dict(type='bool'),
+    _expect_checksums=dict(type='list'),
     # Model keys (model, modelOverrides, env.ANTHROPIC_MODEL, env.ANTHROPIC_SMALL_FAST_MODEL) whose values do not
     # fully match this regular expression are removed, unless the task sets them (a provider switch).
     _keep_models=dict(type='str'),

@@ -413,7 +413,7 @@ def _leaf_paths(value, prefix=()):
 def file_params(params):
     """One set of parameters per settings file a task names: the task's own, or one per account in ``users``
     (each with ``settings`` merged with that account's ``user_settings``) and in ``remove_users`` (each losing the
-    task's keys and helpers; ``_leaving`` set)."""
+    task's keys, every account's own keys and the helpers; ``_leaving`` set)."""
     users = params.get('users') or []
     leaving = params.get('remove_users') or []
     if not users and not leaving:
@@ -423,8 +423,12 @@ def file_params(params):
     strategy = params.get('list_strategy') or 'union'
     files = [dict(params, user=user, users=None, remove_users=None, settings=deep_merge(shared, own.get(user) or {}, strategy))
              for user in users]
+    # A leaving account loses every key the task sets for any account (its personal key has the name of the others').
+    named = set(_leaf_paths(shared))
+    for settings in own.values():
+        named.update(_leaf_paths(settings))
+    keys = [list(path) for path in sorted(named)]
     for user in leaving:
-        keys = [list(keys) for keys in _leaf_paths(deep_merge(shared, own.get(user) or {}, strategy))]
         helpers = [dict(h, state='absent') for h in params.get('helpers') or []]
         files.append(dict(params, user=user, users=None, remove_users=None, settings={}, user_settings={},
                           remove=list(params.get('remove') or []) + keys, helpers=helpers, _leaving=True))

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: provider
 short_description: Apply a provider role's variables as Claude Code settings, in one settings module run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The one task of every provider role of the collection (M(fleetcfg.claude_code.settings) does the writing). It reads
     the role's variables (every variable named with the role's prefix, such as C(bedrock_region)) from the task's
@@ -22,8 +22,10 @@ description:
   - Configuring a provider removes every key, helper pointer and helper file that another provider of the collection
     owned in the same file; C(<role>_state=absent) removes what the role owns and nothing else.
   - A host with no drift costs one module call; with drift two.
-  - Use the roles (M(fleetcfg.claude_code.bedrock#role), M(fleetcfg.claude_code.vertex#role),
-    M(fleetcfg.claude_code.litellm#role)) rather than this action; their argument specs document the variables.
+  - Use the roles (R(fleetcfg.claude_code.bedrock,ansible_collections.fleetcfg.claude_code.bedrock_role),
+    R(fleetcfg.claude_code.vertex,ansible_collections.fleetcfg.claude_code.vertex_role),
+    R(fleetcfg.claude_code.litellm,ansible_collections.fleetcfg.claude_code.litellm_role)) rather than this action;
+    their argument specs document the variables.
 author:
   - fleetcfg maintainers (@fleetcfg)
 options:
@@ -35,10 +37,14 @@ options:
     choices: [bedrock, litellm, vertex]
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 notes:
   - The returned values are those of M(fleetcfg.claude_code.settings) with O(fleetcfg.claude_code.settings#module:users)

@@ -55,8 +55,8 @@ options:
   remove_users:
     description:
       - For O(scope=user), accounts taken off this configuration (a developer leaves the team), in the same module call;
-        each one's file loses every key that O(settings) and O(remove) name, and the O(helpers) (key files included) are
-        removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
+        each one's file loses every key that O(settings), O(user_settings) (of any account) and O(remove) name, and the
+        O(helpers) (key files included) are removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
     type: list
     elements: str
   account_errors:
@@ -324,12 +324,14 @@ def main():
     module = AnsibleModule(argument_spec=module_spec(), supports_check_mode=True, **USER_SPEC_RULES)
     params = module.params
     apply_phase = params['_phase'] == 'apply' and not module.check_mode
+    if params['_phase'] not in (None, 'plan', 'apply'):
+        module.fail_json(msg='_phase: expected plan or apply (an internal option of the action plugin)')
     files = file_params(params)
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
     # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
     # hold is the task's own, which the controller validated before this call.
     expect = params['_expect_checksums'] if apply_phase else None
-    apply_new = params['_apply_new'] and not module.check_mode and not apply_phase
+    apply_new = bool(params['_apply_new']) and not module.check_mode and not apply_phase
     skip = params['account_errors'] == 'skip'
     out = []
     for one, checksum in zip(files, expect or [None] * len(files)):

@@ -112,7 +112,8 @@ def module_args(name, raw, lookup=lambda var: None):
     args['settings'] = dict(conf.get('settings', {}), env=env) if env else dict(conf.get('settings', {}))
     args['user_settings'] = dict((user, {'env': own_env}) for user, own_env in per_user.items() if own_env)
     keep = set(env) | user_names | pointed
-    args['remove'] = ['env.' + env_name for env_name in sorted(OWNED_ENV) if env_name not in keep]
+    removed = set(OWNED_ENV).union(conf.get('remove_env', ()))
+    args['remove'] = ['env.' + env_name for env_name in sorted(removed) if env_name not in keep]
     args['helpers'] = present + absent
     args['_keep_models'] = keep_models_pattern(conf.get('model_pattern', provider.MODEL_PATTERN))
     if conf.get('mode'):

@@ -203,8 +203,9 @@ class Inputs(object):
 def check_common(v, set_env_names, other_env):
     """Checks every provider role shares: scope and accounts, the team's own env variables."""
     p = v.prefix
-    if v['scope'] == 'user' and v['state'] == 'present' and not v.get('users'):
-        v.require(p + 'users', 'the accounts to configure (a list of names)', ' with %sscope=user' % p)
+    if v['scope'] == 'user' and not v.get('users') and not (v['state'] == 'absent' and v.get('remove_users')):
+        what = 'the accounts to configure' if v['state'] == 'present' else 'the accounts to take this configuration off'
+        v.require(p + 'users', '%s (a list of names)' % what, ' with %sscope=user' % p)
     if v['scope'] == 'managed' and v.get('users'):
         v.refuse(p + 'users', 'only with %sscope=user (a managed drop-in applies to every account)' % p)
     both = sorted(set(v.get('users', [])) & set(v.get('remove_users', [])))

@@ -33,9 +33,12 @@ HEADER_NAME = re.compile(r'^[A-Za-z0-9-]+\Z')
 ROUTE_ENV = ('ANTHROPIC_BASE_URL', 'CLAUDE_CODE_USE_BEDROCK', 'ANTHROPIC_BEDROCK_BASE_URL', 'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
              'AWS_REGION', 'CLAUDE_CODE_USE_VERTEX', 'ANTHROPIC_VERTEX_BASE_URL', 'ANTHROPIC_VERTEX_PROJECT_ID', 'CLOUD_ML_REGION',
              'CLAUDE_CODE_SKIP_VERTEX_AUTH')
-AUTH_ENV = ('ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_API_KEY_HELPER_TTL_MS')
-ROLE_ENV = frozenset(ROUTE_ENV + AUTH_ENV + ('ANTHROPIC_CUSTOM_HEADERS', 'CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS') + MODEL_ENV)
-ENV = tuple(sorted(ROLE_ENV))
+AUTH_ENV = ('ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_API_KEY_HELPER_TTL_MS')
+# Not written by the role, but it shadows the key helper (the client prefers it): removed with litellm_auth=helper.
+SHADOWS_HELPER = ('ANTHROPIC_API_KEY',)
+ROLE_ENV = frozenset(ROUTE_ENV + AUTH_ENV + SHADOWS_HELPER + ('ANTHROPIC_CUSTOM_HEADERS', 'CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS')
+                     + MODEL_ENV)
+ENV = tuple(sorted(ROLE_ENV - set(SHADOWS_HELPER)))
 
 HELPERS = dict(helper=Helper(None, setting='apiKeyHelper', template='litellm-key-helper.sh.j2', path_var='litellm_helper_path'))
 # Without litellm_served_models, a user's own model is kept unless it names another provider's model id.
@@ -201,6 +204,7 @@ def configure(v):
     env = dict((name, str(value)) for name, value in env.items())
     conf = dict(env=env, settings=model_keys, helpers=[], user_env={}, model_pattern=model_pattern(served))
     if auth == 'helper':
+        conf['remove_env'] = list(SHADOWS_HELPER)
         helper = HELPERS['helper']
         conf['helpers'].append(helper.entry(v['helper_path'], template=helper.template))
     for user in (v.get('users', []) if v['scope'] == 'user' else []):
