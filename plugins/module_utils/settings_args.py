@@ -72,7 +72,7 @@ def module_spec():
 INTERNAL_SPEC = dict(
     _phase=dict(type='str'),
     _apply_new=dict(type='bool'),
-    _expect_checksums=dict(type='list'),
+    _expect_checksums=dict(type='raw'),
     # Model keys (model, modelOverrides, env.ANTHROPIC_MODEL, env.ANTHROPIC_SMALL_FAST_MODEL) whose values do not
     # fully match this regular expression are removed, unless the task sets them (a provider switch).
     _keep_models=dict(type='str'),
