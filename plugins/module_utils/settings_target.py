@@ -258,8 +258,10 @@ def desired_document(base, params, target):
             else:
                 absent.append(('env', spec['env']))
     removals.extend(keys for keys in absent if keys[-1] not in (pointers.get('env', {}) if len(keys) == 2 else pointers))
-    doc = deep_merge(doc, pointers, 'replace')
-    return remove_key_paths(doc, removals)
+    doc = remove_key_paths(deep_merge(doc, pointers, 'replace'), removals)
+    if doc.get('env') == {} and base.get('env'):
+        del doc['env']  # emptied by this task's removals: nothing of the user's was in it
+    return doc
 
 
 def _locate_existing(path):

@@ -86,7 +86,8 @@ def module_args(name, raw, lookup=lambda var: None):
 
     if v['state'] == 'absent':
         args['settings'] = {}
-        args['remove'] = ['env.' + env for env in provider.ENV]
+        # A managed drop-in goes whole (state absent); in user files only what the provider owns.
+        args['remove'] = [] if managed else ['env.' + env for env in provider.ENV]
         args['helpers'] = [helper.entry(own(helper), state='absent') for _key, helper in sorted(provider.HELPERS.items())]
         args['_keep_models'] = drop_models_pattern(conf.get('own_models'), conf.get('model_values', ()))
         if managed:

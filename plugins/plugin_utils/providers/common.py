@@ -139,8 +139,10 @@ class Inputs(object):
         """A value for an error message: JSON for plain values, the type alone for secrets and big values."""
         if value is _MISSING:
             value = self.values.get(name)
-        var = self.variables.get(name.split('.')[0].split('[')[0])
-        if (var is not None and var.secret) or is_secret_name(name.split('.')[-1]):
+        parts = re.split(r'[.\[]', name)
+        var = self.variables.get(parts[0])
+        # A variable is secret by its spec; a key inside a mapping (an env or header name) also by its name.
+        if (var is not None and var.secret) or (len(parts) > 1 and is_secret_name(parts[-1].rstrip(']'))):
             return '%s (a secret, not shown)' % kind_of(value)
         text = json.dumps(value, sort_keys=True, default=str)
         return text if len(text) <= 80 else '%s (%s...)' % (kind_of(value), text[:60])

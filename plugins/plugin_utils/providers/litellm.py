@@ -63,8 +63,9 @@ VARIABLES.update({
     'litellm_helper_ttl_ms': Var('int'),
     'litellm_helper_path': Var(),
     'litellm_key_header': Var(),
-    'litellm_headers': Var('dict'),
-    'litellm_user_headers': Var('dict'),
+    # They become ANTHROPIC_CUSTOM_HEADERS, a secret (auth headers travel there): values never shown.
+    'litellm_headers': Var('dict', secret=True),
+    'litellm_user_headers': Var('dict', secret=True),
     'litellm_models': Var('dict'),
     'litellm_served_models': Var('list', elements='str'),
     'litellm_aws_region': Var(),

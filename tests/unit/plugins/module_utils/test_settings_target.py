@@ -5,19 +5,25 @@
 Files are written under tmp_path, as root, for the user nobody (65534) where ownership matters.
 """
 
+import copy
 import grp
 import json
 import os
 import pwd
 import shlex
 import stat
+import sys
 
 import pytest
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import HELPER_SPEC, module_spec
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, checksum, dumps
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
+    AccountMissing,
     SettingsError,
+    default_managed_dir,
+    foreign_models,
     file_params,
     apply,
     parse_document,
@@ -43,17 +49,16 @@ HELPER = '#!/bin/sh\nexec cat "$HOME/.config/llm-gateway/key"\n'
 
 
 def params(**kw):
-    """Module parameters as AnsibleModule hands them over: every option present, defaults filled in."""
-    p = dict(scope=None, path=None, user=None, config_dir=None, project_dir=None, managed_dir='/etc/claude-code',
-             dropin=None, settings={}, remove=[], list_strategy='union', helpers=[], validate='strict',
-             replace_invalid=False, backup=False, owner=None, group=None, mode=None, phase='plan', expect_checksum=None, users=None, user_settings={})
+    """Module parameters as AnsibleModule hands them over: every option present, defaults filled in (module_spec)."""
+    p = dict((name, copy.deepcopy(option.get('default'))) for name, option in module_spec().items())
+    p['expect_checksum'] = None  # set per file by the module's main()
     p.update(kw)
     p['helpers'] = [helper(**h) for h in p['helpers']]
     return p
 
 
 def helper(**kw):
-    h = dict(path=None, content=None, mode=None, setting=None, state='present')
+    h = dict((name, option.get('default')) for name, option in HELPER_SPEC.items())
     h.update(kw)
     return h
 
@@ -160,7 +165,7 @@ def test_resolve_project_dir_through_planted_link(tmp_path):
 
 
 def test_resolve_managed():
-    target, dummy = resolve_target(params(scope='managed'))
+    target, dummy = resolve_target(params(scope='managed', managed_dir='/etc/claude-code'))
     assert target.path == '/etc/claude-code/managed-settings.json'
     assert (target.tier, target.uid, target.gid) == ('managed', 0, 0)
     assert (target.dir_mode, target.file_mode, target.helper_mode) == (0o755, 0o644, 0o755)
@@ -170,7 +175,7 @@ def test_resolve_managed():
 
 @pytest.mark.parametrize('dropin', ['50-bedrock.json', 'a.json', '10_perm.v2.json'])
 def test_resolve_managed_dropin(dropin):
-    target, dummy = resolve_target(params(scope='managed_dropin', dropin=dropin))
+    target, dummy = resolve_target(params(scope='managed_dropin', dropin=dropin, managed_dir='/etc/claude-code'))
     assert target.path == '/etc/claude-code/managed-settings.d/' + dropin
     assert (target.tier, target.uid, target.file_mode) == ('managed', 0, 0o644)
 
@@ -521,7 +526,7 @@ def test_change_between_plan_and_apply_is_not_overwritten(tmp_path):
     write(path, '{"model": "opus", "userEdit": true}', 0o600)
     before = tree(tmp_path)
     with pytest.raises(safe_fs.ConcurrentChangeError, match='changed by someone else'):
-        apply(dict(task, phase='apply', expect_checksum=planned['checksum']))
+        apply(dict(task, _phase='apply', expect_checksum=planned['checksum']))
     assert tree(tmp_path) == before
 
 
@@ -804,3 +809,188 @@ def test_helper_env_points_a_variable_at_the_file_and_absent_removes_both(user_c
     result = apply(params(helpers=[dict(key, content=None, state='absent')], **task))
     assert 'GOOGLE_APPLICATION_CREDENTIALS' not in json.load(open(result['file'])).get('env', {})
     assert not os.path.exists(path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The managed folder: decided on the target
+
+@pytest.mark.parametrize('platform, folder', [
+    ('darwin', '/Library/Application Support/ClaudeCode'),
+    ('linux', '/etc/claude-code'),
+    ('freebsd14', '/etc/claude-code'),
+])
+def test_the_managed_folder_is_where_claude_code_reads_it_on_the_platform(platform, folder):
+    assert default_managed_dir(platform) == folder
+
+
+@pytest.mark.parametrize('platform, folder', [('darwin', '/Library/Application Support/ClaudeCode'), ('linux', '/etc/claude-code')])
+def test_a_task_without_managed_dir_writes_where_the_targets_platform_reads(monkeypatch, platform, folder):
+    monkeypatch.setattr(sys, 'platform', platform)
+    target, _explicit = resolve_target(params(scope='managed_dropin', dropin='50-bedrock.json'))
+    assert target.path == folder + '/managed-settings.d/50-bedrock.json'
+    assert target.helper_base == folder
+    target, _explicit = resolve_target(params(scope='managed'))
+    assert target.path == folder + '/managed-settings.json'
+
+
+def test_a_managed_dir_given_wins_over_the_platform(monkeypatch):
+    monkeypatch.setattr(sys, 'platform', 'darwin')
+    target, _explicit = resolve_target(params(scope='managed_dropin', dropin='a.json', managed_dir='/opt/cc'))
+    assert target.path == '/opt/cc/managed-settings.d/a.json'
+
+
+def test_a_drop_ins_relative_helper_goes_to_the_managed_folder_not_into_managed_settings_d(tmp_path):
+    managed = tmp_path / 'etc' / 'claude-code'
+    result = apply(params(scope='managed_dropin', managed_dir=str(managed), dropin='50-bedrock.json',
+                          helpers=[dict(path='bin/x', content=HELPER, setting='awsAuthRefresh')]))
+    assert result['helpers'][0]['path'] == str(managed / 'bin' / 'x')
+    assert read(managed / 'bin' / 'x') == HELPER.encode('utf-8')
+    assert not (managed / 'managed-settings.d' / 'bin').exists()
+    assert json.load(open(result['file'])) == {'awsAuthRefresh': str(managed / 'bin' / 'x')}
+    assert attrs(managed / 'bin' / 'x') == (0, 0, 0o755)
+
+
+def test_a_drop_in_named_by_path_resolves_helpers_against_the_managed_folder_too(tmp_path):
+    managed = tmp_path / 'cc'
+    result = plan(params(path=str(managed / 'managed-settings.d' / '50-x.json'), helpers=[dict(path='bin/x', content=HELPER)]))
+    assert result['helpers'][0]['path'] == str(managed / 'bin' / 'x')
+
+
+def test_a_managed_files_relative_helper_goes_to_the_managed_folder(tmp_path):
+    result = plan(params(scope='managed', managed_dir=str(tmp_path), helpers=[dict(path='bin/x', content=HELPER)]))
+    assert result['helpers'][0]['path'] == str(tmp_path / 'bin' / 'x')
+
+
+def test_a_user_files_relative_helper_stays_in_the_claude_folder(user_cfg):
+    cfg, task = user_cfg
+    assert plan(params(helpers=[dict(path='bin/x', content=HELPER)], **task))['helpers'][0]['path'] == str(cfg / 'bin' / 'x')
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# _keep_models: the model keys of another provider go
+
+VERTEX_KEEP = r'(?:default|opus|sonnet|haiku|opusplan)(?:\[1m\])?|(?!.*-[0-9]{8}\Z)claude-[a-z0-9]+(?:-[a-z0-9]+)*(?:@[0-9]{8})?'
+BEDROCK_ID = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'
+
+
+def test_foreign_models_names_the_model_keys_the_pattern_does_not_keep():
+    doc = {'model': BEDROCK_ID, 'env': {'ANTHROPIC_MODEL': 'opus', 'ANTHROPIC_SMALL_FAST_MODEL': BEDROCK_ID},
+           'modelOverrides': {'claude-opus-4-1': 'claude-opus-4-1@20250805'}}
+    assert foreign_models(doc, VERTEX_KEEP) == [('model',), ('env', 'ANTHROPIC_SMALL_FAST_MODEL')]
+    assert foreign_models(dict(doc, modelOverrides={'a': BEDROCK_ID}), VERTEX_KEEP)[-1] == ('modelOverrides',)
+    assert foreign_models(doc, None) == []
+    assert foreign_models({'model': 3, 'env': 'x'}, VERTEX_KEEP) == []  # not a model name: not ours to judge
+
+
+def test_a_switch_drops_another_providers_model_keys_and_keeps_the_users_other_keys(tmp_path):
+    path = write(tmp_path / 'settings.json', json.dumps({
+        'model': BEDROCK_ID, 'theme': 'dark', 'modelOverrides': {'claude-opus-4-1-20250805': BEDROCK_ID},
+        'env': {'ANTHROPIC_MODEL': 'sonnet', 'ANTHROPIC_SMALL_FAST_MODEL': BEDROCK_ID, 'HTTPS_PROXY': 'http://p'}}))
+    apply(params(path=path, settings={'env': {'CLAUDE_CODE_USE_VERTEX': '1'}}, _keep_models=VERTEX_KEEP))
+    assert json.load(open(path)) == {'theme': 'dark', 'env': {'ANTHROPIC_MODEL': 'sonnet', 'HTTPS_PROXY': 'http://p',
+                                                              'CLAUDE_CODE_USE_VERTEX': '1'}}
+
+
+def test_a_model_key_the_task_sets_is_kept_even_if_the_pattern_does_not_match(tmp_path):
+    path = write(tmp_path / 'settings.json', json.dumps({'model': BEDROCK_ID}))
+    apply(params(path=path, settings={'model': 'gw-sonnet'}, _keep_models=VERTEX_KEEP))
+    assert json.load(open(path)) == {'model': 'gw-sonnet'}
+
+
+def test_without_keep_models_every_model_key_stays(tmp_path):
+    path = write(tmp_path / 'settings.json', json.dumps({'model': BEDROCK_ID}))
+    assert plan(params(path=path, settings={'theme': 'dark'}))['after'] == {'model': BEDROCK_ID, 'theme': 'dark'}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# state: absent deletes a drop-in
+
+def dropin_task(managed, **kw):
+    return params(scope='managed_dropin', managed_dir=str(managed), dropin='50-bedrock.json', **kw)
+
+
+def test_state_absent_plans_the_deletion_of_the_drop_in_and_its_helpers_and_deletes_them(tmp_path):
+    managed = tmp_path / 'cc'
+    apply(dropin_task(managed, settings={'env': {'CLAUDE_CODE_USE_BEDROCK': '1'}},
+                      helpers=[dict(path='bin/refresh', content=HELPER, setting='awsAuthRefresh')]))
+    other = write(managed / 'managed-settings.d' / '10-permissions.json', '{"permissions": {"deny": ["Read(./.env)"]}}', 0o644)
+    leave = dropin_task(managed, state='absent', helpers=[dict(path='bin/refresh', setting='awsAuthRefresh', state='absent')])
+    planned = plan(leave)
+    assert (planned['delete'], planned['changed'], planned['content_changed']) == (True, True, True)
+    assert planned['after'] == {}
+    assert planned['helpers'][0]['state'] == 'absent' and planned['helpers'][0]['changed'] is True
+    assert (managed / 'managed-settings.d' / '50-bedrock.json').exists()  # a plan writes nothing
+    apply(dict(leave, expect_checksum=planned['checksum']))
+    assert not (managed / 'managed-settings.d' / '50-bedrock.json').exists()
+    assert not (managed / 'bin' / 'refresh').exists()
+    assert read(other) == b'{"permissions": {"deny": ["Read(./.env)"]}}'
+    again = plan(leave)
+    assert (again['changed'], again['found']) == (False, 'absent')
+
+
+def test_state_absent_on_a_missing_drop_in_changes_nothing(tmp_path):
+    result = apply(dropin_task(tmp_path / 'cc', state='absent'))
+    assert result['changed'] is False
+    assert not (tmp_path / 'cc').exists()
+
+
+def test_state_absent_does_not_delete_a_drop_in_changed_after_the_plan(tmp_path):
+    managed = tmp_path / 'cc'
+    apply(dropin_task(managed, settings={'model': 'opus'}))
+    planned = plan(dropin_task(managed, state='absent'))
+    write(managed / 'managed-settings.d' / '50-bedrock.json', '{"model": "sonnet"}', 0o644)
+    with pytest.raises(safe_fs.ConcurrentChangeError):
+        apply(dropin_task(managed, state='absent', expect_checksum=planned['checksum']))
+    assert (managed / 'managed-settings.d' / '50-bedrock.json').exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# remove_users and missing accounts
+
+def test_file_params_builds_one_removal_per_leaving_account_that_takes_every_accounts_own_keys_too():
+    task = params(users=['alice'], remove_users=['bob'], remove=['env.ANTHROPIC_API_KEY'],
+                  settings={'env': {'ANTHROPIC_BASE_URL': 'http://gw'}, 'model': 'opus'},
+                  user_settings={'alice': {'env': {'ANTHROPIC_AUTH_TOKEN': 'a'}}},
+                  helpers=[dict(path='bin/h', content=HELPER, setting='apiKeyHelper')])
+    alice, bob = file_params(task)
+    assert alice['user'] == 'alice' and not alice.get('_leaving')
+    assert alice['settings'] == {'env': {'ANTHROPIC_BASE_URL': 'http://gw', 'ANTHROPIC_AUTH_TOKEN': 'a'}, 'model': 'opus'}
+    assert (bob['user'], bob['users'], bob['remove_users'], bob['_leaving']) == ('bob', None, None, True)
+    assert bob['settings'] == {} and bob['user_settings'] == {}
+    # alice's personal key has the name bob's had: a leaving account loses every account's own keys
+    assert bob['remove'] == ['env.ANTHROPIC_API_KEY', ['env', 'ANTHROPIC_AUTH_TOKEN'], ['env', 'ANTHROPIC_BASE_URL'], ['model']]
+    assert [(h['path'], h['setting'], h['state']) for h in bob['helpers']] == [('bin/h', 'apiKeyHelper', 'absent')]
+    assert task['helpers'][0]['state'] == 'present'  # the task's own helpers are not changed
+
+
+def test_a_leaving_account_loses_the_tasks_keys_and_helpers_and_keeps_its_own(user_cfg):
+    cfg, task = user_cfg
+    shared = dict(settings={'env': {'ANTHROPIC_BASE_URL': 'http://gw'}},
+                  helpers=[dict(path='bin/h', content=HELPER, setting='apiKeyHelper')])
+    apply(params(**dict(task, **shared)))
+    data = json.load(open(str(cfg / 'settings.json')))
+    data['theme'] = 'dark'
+    write(cfg / 'settings.json', json.dumps(data), 0o600, NOBODY)
+    leaving = list(file_params(params(users=[], remove_users=[NOBODY_NAME], config_dir=str(cfg), **shared)))
+    assert len(leaving) == 1
+    apply(leaving[0])
+    after = json.load(open(str(cfg / 'settings.json')))
+    assert after.pop('env', {}) == {}
+    assert after == {'theme': 'dark'}
+    assert not (cfg / 'bin' / 'h').exists()
+
+
+def test_an_account_that_does_not_exist_is_account_missing():
+    with pytest.raises(AccountMissing, match="user: account 'no-such-user-4242' does not exist on this host"):
+        plan(params(scope='user', user='no-such-user-4242', settings={'model': 'opus'}))
+
+
+@pytest.mark.skipif(NOBODY_HOME is None or os.path.isdir(NOBODY_HOME or '/'), reason="needs an account whose home is missing")
+def test_an_account_without_its_home_folder_is_account_missing_and_nothing_is_created():
+    with pytest.raises(AccountMissing, match='home folder %s' % NOBODY_HOME):
+        plan(params(scope='user', user=NOBODY_NAME, settings={'model': 'opus'}))
+    assert not os.path.exists(NOBODY_HOME)
+
+
+def test_account_missing_is_a_settings_error():
+    assert issubclass(AccountMissing, SettingsError)
