@@ -59,16 +59,18 @@ USER_SPEC_RULES = dict(
 )
 
 
-def module_spec():
-    """The module's own spec: the task's options plus the internal ones the action plugin sets."""
+def module_spec(internal=True):
+    """The module's own spec: the task's options, plus the internal ones when the action plugin sent them."""
     spec = copy.deepcopy(USER_SPEC)
-    spec.update(INTERNAL_SPEC)
+    if internal:
+        spec.update(INTERNAL_SPEC)
     return spec
 
 
-# Protocol options between the action plugins and the module, prefixed with _ and left out of the module's documentation
-# as ansible-core does with copy's _original_basename (tests/sanity/ignore-*.txt: undocumented-parameter). Plain types,
-# no defaults: _phase is 'plan' (None) or 'apply'; _apply_new a boolean; _expect_checksums a list of checksums.
+# Protocol options between the action plugins and the module, prefixed with _ as ansible-core's _original_basename, and
+# not user options: a task cannot set them (the action plugins check a task against USER_SPEC) and the module's
+# documentation does not name them; the module adds them to its spec only when the action sent them. Plain types, no
+# defaults: _phase is 'plan' (None) or 'apply'; _apply_new a boolean; _expect_checksums a list of checksums.
 INTERNAL_SPEC = dict(
     _phase=dict(type='str'),
     _apply_new=dict(type='bool'),

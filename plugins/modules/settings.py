@@ -313,25 +313,28 @@ found:
 '''
 
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC_RULES, module_spec
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC_RULES, module_spec
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import AccountMissing, SettingsError, apply, file_params, plan, public
 
 
 def main():
-    module = AnsibleModule(argument_spec=module_spec(), supports_check_mode=True, **USER_SPEC_RULES)
+    # The protocol options of the action plugins (settings_args.INTERNAL_SPEC) join the spec only when they were sent.
+    internal = bool(set(basic._load_params() or {}) & set(INTERNAL_SPEC))
+    module = AnsibleModule(argument_spec=module_spec(internal), supports_check_mode=True, **USER_SPEC_RULES)
     params = module.params
-    apply_phase = params['_phase'] == 'apply' and not module.check_mode
-    if params['_phase'] not in (None, 'plan', 'apply'):
+    apply_phase = params.get('_phase') == 'apply' and not module.check_mode
+    if params.get('_phase') not in (None, 'plan', 'apply'):
         module.fail_json(msg='_phase: expected plan or apply (an internal option of the action plugin)')
     files = file_params(params)
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
     # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
     # hold is the task's own, which the controller validated before this call.
-    expect = params['_expect_checksums'] if apply_phase else None
-    apply_new = bool(params['_apply_new']) and not module.check_mode and not apply_phase
+    expect = params.get('_expect_checksums') if apply_phase else None
+    apply_new = bool(params.get('_apply_new')) and not module.check_mode and not apply_phase
     skip = params['account_errors'] == 'skip'
     out = []
     for one, checksum in zip(files, expect or [None] * len(files)):
