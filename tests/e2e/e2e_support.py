@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import NamedTuple
 
@@ -157,13 +158,40 @@ def playbook_runner(base: Path, playbook: Path):
     return run
 
 
-def recap(proc) -> dict[str, int]:
-    """The localhost line of PLAY RECAP as numbers: {'ok': 1, 'changed': 1, 'failed': 0, ...}."""
-    match = re.search(r"^localhost\s*:\s*(.*)$", proc.stdout, re.M)
+def recap(proc, host: str = "localhost") -> dict[str, int]:
+    """The PLAY RECAP line of ``host`` as numbers: {'ok': 1, 'changed': 1, 'failed': 0, ...}."""
+    match = re.search(rf"^{re.escape(host)}\s*:\s*(.*)$", proc.stdout, re.M)
     assert match, proc.stdout + proc.stderr
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def failure_message(proc, host: str = "localhost") -> str:
+    """The ``msg`` of the task that failed on ``host`` (the JSON after ``fatal: [host]: FAILED! =>``), unescaped."""
+    match = re.search(rf"^fatal: \[{re.escape(host)}\]: FAILED! => (\{{.*\}})$", proc.stdout, re.M)
+    assert match, proc.stdout + proc.stderr
+    return json.loads(match.group(1))["msg"]
 
 
 def module_calls(proc) -> int:
     """How many times the settings module ran on the target in a -vvv run (each run puts its AnsiballZ file)."""
     return len(re.findall(r"PUT .* TO .*AnsiballZ_settings\.py", proc.stdout))
+
+
+# --- real accounts ------------------------------------------------------------------------------------------------
+
+def create_accounts(prefix: str, count: int) -> list[str]:
+    """``count`` new accounts (homes /tmp/<name>-home, created); skips the test without root or useradd."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root and useradd")
+    tag = uuid.uuid4().hex[:6]
+    names = [f"{prefix}{tag}{chr(ord('a') + i)}" for i in range(count)]
+    for name in names:
+        subprocess.run(["useradd", "--create-home", "--home-dir", f"/tmp/{name}-home", "--shell", "/bin/sh", name],
+                       check=True, capture_output=True)
+    return names
+
+
+def delete_accounts(names) -> None:
+    for name in names:
+        subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+        shutil.rmtree(f"/tmp/{name}-home", ignore_errors=True)

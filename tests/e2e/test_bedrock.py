@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import stat
 import subprocess
 import time
@@ -23,7 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, TIMINGS, client_env, module_calls, playbook_runner, recap, run_claude_in
+from e2e_support import (
+    CLAUDE_TIMEOUT, E2E_DIR, TIMINGS, client_env, create_accounts, delete_accounts, failure_message, module_calls,
+    playbook_runner, recap, run_claude_in,
+)
 from fake_bedrock import FakeBedrock
 from test_settings_module import output
 
@@ -49,17 +51,9 @@ def play(tmp_path_factory):
 @pytest.fixture(scope="module")
 def accounts():
     """Two real accounts (homes under a temporary folder), removed afterwards."""
-    if not ROOT or shutil.which("useradd") is None:
-        pytest.skip("needs root and useradd")
-    tag = uuid.uuid4().hex[:6]
-    names = [f"fcbd{tag}a", f"fcbd{tag}b"]
-    for name in names:
-        subprocess.run(["useradd", "--create-home", "--home-dir", f"/tmp/{name}-home", "--shell", "/bin/sh", name],
-                       check=True, capture_output=True)
+    names = create_accounts("fcbd", 2)
     yield names
-    for name in names:
-        subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
-        shutil.rmtree(f"/tmp/{name}-home", ignore_errors=True)
+    delete_accounts(names)
 
 
 def home_of(user: str) -> Path:
@@ -263,3 +257,15 @@ def test_invalid_input_fails_before_any_host_is_contacted(play, tmp_path, change
     assert "UNREACHABLE" not in text and "unreachable=0" in text, text
     assert "bdrk-secret-value" not in text
     assert not (tmp_path / "cfg").exists()
+    # One line per problem, each naming a variable, under one header; a value that is no secret is shown.
+    header, *problems = failure_message(proc, "unreachable.invalid").split("\n")
+    assert header == "fleetcfg.claude_code.bedrock: invalid input, no host was changed:", header
+    assert problems and all(line.startswith("  - bedrock_") for line in problems), problems
+    assert any(line.startswith(f"  - {name}") for line in problems), (name, problems)
+    if name in SHOWN:
+        assert any(line.startswith(f"  - {name}: expected ") and line.endswith(", got " + SHOWN[name])
+                   for line in problems), (SHOWN[name], problems)
+
+
+# The value each of these problems must show (none of them is a secret).
+SHOWN = {"bedrock_region": '"Frankfurt"', "bedrock_auth": '"iam"', "bedrock_models.sonnet": '"claude-sonnet-4-5"'}

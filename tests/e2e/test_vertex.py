@@ -19,8 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
-from e2e_support import CLAUDE_TIMEOUT, E2E_DIR, FAKE_REPLY, REPO_ROOT, TIMINGS, ClaudeRun, client_env, module_calls, playbook_runner, recap
+from e2e_support import (
+    CLAUDE_TIMEOUT, E2E_DIR, FAKE_REPLY, REPO_ROOT, TIMINGS, ClaudeRun, client_env, failure_message, module_calls,
+    playbook_runner, recap,
+)
 from fake_vertex import TOKEN_ROUTE, FakeGoogleAuth, FakeVertex
 
 
@@ -292,33 +296,60 @@ def test_managed_dropin_wins_over_user_file(play, claude_bin, open_vertex, tmp_p
 
 # --- validation: before any host is touched, naming the variable ------------------------------------------------
 
+INVALID_HEADER = "fleetcfg.claude_code.vertex: invalid input, no host was changed:"
+
+
 @pytest.mark.parametrize("variables, expected", [
     ({"vertex_project_id": "My_Project", "vertex_region": "us-east", "vertex_auth": "gateway",
       "vertex_base_url": "https://proxy.example.com", "vertex_models": {"sonnet": "us.anthropic.claude-sonnet-4-5-v1:0"},
       "vertex_region_overrides": {"claude-sonnet-9": "us-east5"}},
-     ["vertex_project_id: \"My_Project\"", "vertex_region: \"us-east\"", "vertex_base_url: \"https://proxy.example.com\"",
-      "ending in /v1", "vertex_models.sonnet", "vertex_region_overrides: \"claude-sonnet-9\""]),
-    ({"vertex_auth": "gateway"}, ["vertex_base_url: required with vertex_auth=gateway"]),
-    ({"vertex_auth": "service_account"}, ["vertex_service_account_key: required"]),
+     [("vertex_project_id: expected a Google Cloud project id", 'got "My_Project"'),
+      ("vertex_region: expected a Vertex region", 'got "us-east"'),
+      ("vertex_base_url: expected an http(s) URL ending in /v1", 'got "https://proxy.example.com"'),
+      ("vertex_models.sonnet: expected a Vertex model id", 'got "us.anthropic.claude-sonnet-4-5-v1:0"'),
+      ("vertex_region_overrides: expected a model the client has a region variable for", 'got "claude-sonnet-9"')]),
+    ({"vertex_auth": "gateway"}, [("vertex_base_url: required with vertex_auth=gateway, expected", "")]),
+    ({"vertex_auth": "service_account"}, [("vertex_service_account_key: required with vertex_auth=service_account", "")]),
     ({"vertex_auth": "adc", "vertex_service_account_key": {"type": "service_account"}},
-     ["vertex_service_account_key: only with vertex_auth=service_account"]),
+     [("vertex_service_account_key: only with vertex_auth=service_account", "got a mapping (a secret, not shown)")]),
     ({"vertex_auth": "service_account", "vertex_scope": "managed", "vertex_users": [],
       "vertex_service_account_key": {"type": "service_account", "client_email": "a@b", "private_key": "k"}},
-     ["vertex_auth: service_account needs vertex_scope=user"]),
+     [("vertex_auth: service_account needs vertex_scope=user", 'got "service_account"')]),
 ], ids=["shapes", "gateway-without-url", "key-missing", "key-in-adc", "key-in-managed"])
 def test_invalid_input_fails_before_any_host(play, tmp_path, variables, expected):
+    """Every problem at once, one line each naming the variable (and the value), before any host is contacted: the
+    inventory host is unreachable, and nothing is created."""
     config_dir = tmp_path / ".claude"
-    proc = play(user_vars(config_dir, **{"vertex_managed_dir": str(tmp_path / "etc"), **variables}))
+    proc = play(user_vars(config_dir, **{"vertex_managed_dir": str(tmp_path / "etc"), **variables}),
+                inventory=("-i", "unreachable.invalid,", "-c", "ssh", "-e", "ansible_port=1"))
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
-    for text in expected:
-        assert text in out, out
-    assert "Check the Vertex inputs" in out and "provider_settings : Write" not in out
+    assert "UNREACHABLE" not in out and "unreachable=0" in out, out
+    header, *problems = failure_message(proc, "unreachable.invalid").split("\n")
+    assert header == INVALID_HEADER, header
+    assert all(line.startswith("  - vertex_") for line in problems), problems
+    assert len(problems) == len(expected), problems
+    for start, value in expected:
+        line = next((p for p in problems if p.startswith("  - " + start)), None)
+        assert line is not None, (start, problems)
+        assert line.endswith(value), (value, line)
+    assert "private_key" not in out and '"k"' not in out
     assert not config_dir.exists() and not (tmp_path / "etc").exists()
 
 
-def test_role_calls_the_settings_module_once():
-    """One task calls the settings module (in provider_settings); the vertex role itself never does."""
-    role_tasks = (REPO_ROOT / "roles/vertex/tasks/main.yml").read_text()
-    assert "fleetcfg.claude_code.settings:" not in role_tasks
-    assert role_tasks.count("fleetcfg.claude_code.provider_settings") == 1
+def test_role_is_one_provider_task_and_calls_the_settings_module_once(play, open_vertex, tmp_path):
+    """The role is one task of the action fleetcfg.claude_code.provider (the internal role provider_settings is gone),
+    and a run puts the settings module on the host exactly once: for a new file, and again with nothing to change."""
+    tasks = yaml.safe_load((REPO_ROOT / "roles/vertex/tasks/main.yml").read_text())
+    assert len(tasks) == 1, tasks
+    assert tasks[0]["fleetcfg.claude_code.provider"] == {"name": "vertex"}, tasks
+    assert not (REPO_ROOT / "roles/provider_settings").exists()
+
+    config_dir = tmp_path / "erin" / ".claude"
+    config_dir.parent.mkdir(parents=True)
+    variables = user_vars(config_dir, vertex_auth="gateway", vertex_base_url=open_vertex.base_url,
+                          vertex_models={"sonnet": SONNET})
+    first = ok(play(variables, "-vvv"), changed=1)
+    assert module_calls(first) == 1, first.stdout
+    again = ok(play(variables, "-vvv"), changed=0)
+    assert module_calls(again) == 1, again.stdout
