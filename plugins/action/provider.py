@@ -22,20 +22,28 @@ from ansible.utils.display import Display
 
 from ansible_collections.fleetcfg.claude_code.plugins.action.settings import ActionModule as SettingsAction
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC, USER_SPEC_RULES
-from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import COLLECTION_ROOT, PROVIDERS, InputError, module_args
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import COLLECTION_ROOT, PROVIDERS, InputError, module_args, role_defaults
 
 display = Display()
 ARGS_SPEC = dict(name=dict(type='str', required=True, choices=sorted(PROVIDERS)))
-_TEMPLATES = {}
 
 
-def read_template(role, name):
-    """A helper script template of a provider role (read once per process)."""
-    key = (role, name)
-    if key not in _TEMPLATES:
-        with open(os.path.join(COLLECTION_ROOT, 'roles', role, 'templates', name)) as f:
-            _TEMPLATES[key] = f.read()
-    return _TEMPLATES[key]
+def _load_templates():
+    """Every provider role's helper templates, by (role, file name)."""
+    templates = {}
+    for name, provider in PROVIDERS.items():
+        for helper in provider.HELPERS.values():
+            if helper.template:
+                with open(os.path.join(COLLECTION_ROOT, 'roles', name, 'templates', helper.template)) as f:
+                    templates[(name, helper.template)] = f.read()
+    return templates
+
+
+# The strategy imports this file in the main process before it forks a worker per host: read the templates and the
+# roles' defaults (for the helper paths of the other providers) here, once, not once per host.
+TEMPLATES = _load_templates()
+for _name in PROVIDERS:
+    role_defaults(_name)
 
 
 class ActionModule(SettingsAction):
@@ -60,7 +68,7 @@ class ActionModule(SettingsAction):
             templar = self._templar.copy_with_new_env(available_variables=raw)
             for entry in args['helpers']:
                 if 'template' in entry:
-                    entry['content'] = templar.template(trust_as_template(read_template(name, entry.pop('template'))),
+                    entry['content'] = templar.template(trust_as_template(TEMPLATES[(name, entry.pop('template'))]),
                                                         escape_backslashes=False)
         internal = dict((key, args.pop(key)) for key in list(args) if key in INTERNAL_SPEC)
         checked = ArgumentSpecValidator(USER_SPEC, **USER_SPEC_RULES).validate(args)

@@ -150,8 +150,12 @@ def _check_headers(v):
         v.problems.append('litellm_headers/litellm_user_headers: ANTHROPIC_CUSTOM_HEADERS is a secret and cannot go into the '
                           'managed scope (a file every user can read); use litellm_scope=user')
     named = [('litellm_headers', v.get('headers', {}))]
+    users = v.get('users', []) if v['scope'] == 'user' else []
     for user, headers in sorted(v.get('user_headers', {}).items()):
-        if not isinstance(headers, dict):
+        if user not in users:
+            v.problems.append('litellm_user_headers: expected accounts of litellm_users (%s), got %s'
+                              % (', '.join(users) or 'none', json.dumps(user)))
+        elif not isinstance(headers, dict):
             v.expect('litellm_user_headers.%s' % user, 'a mapping from header name to value', headers)
             continue
         named.append(('litellm_user_headers.%s' % user, headers))

@@ -29,7 +29,10 @@ EXPECTED_REGION = 'a Vertex region: global, a multi-region (us, eu) or a region 
 EXPECTED_PROJECT = ('a Google Cloud project id: 6 to 30 lower-case letters, digits and hyphens, starting with a letter and not '
                     'ending with a hyphen (such as my-project-123)')
 # Vertex writes a model's version after an @ (claude-sonnet-4-5@20250929); Anthropic API ids end in -<date>.
-MODEL_NAME = r'claude-[a-z0-9]+(?:-[a-z0-9]+)*'
+# Claude's model names on Vertex: a family with its version (claude-sonnet-4-5, claude-opus-4-1, claude-fable-5) or the
+# older version-first names (claude-3-5-haiku). Other claude-* names (a gateway's claude-team-sonnet) are not Vertex's.
+FAMILY = r'(?:opus|sonnet|haiku|fable)'
+MODEL_NAME = r'claude-(?:%s(?:-[0-9]+)*|[0-9]+(?:-[0-9]+)*-%s)' % (FAMILY, FAMILY)
 MODEL_PATTERN = r'(?!.*-[0-9]{8}\Z)%s(?:@[0-9]{8})?' % MODEL_NAME
 DATED_ID = MODEL_NAME + '@[0-9]{8}'  # unmistakably a Vertex id
 EXPECTED_ID = ('a Vertex model id such as claude-sonnet-4-5@20250929 (Vertex writes the version after an @; Bedrock and '

@@ -294,3 +294,9 @@ def test_served_models_are_exactly_the_models_kept():
     keep = args(litellm_served_models=['gw.sonnet'])['_keep_models']
     assert re.fullmatch(keep, 'gw.sonnet') and re.fullmatch(keep, 'opus')
     assert not re.fullmatch(keep, 'gwXsonnet') and not re.fullmatch(keep, 'gw-haiku')
+
+
+def test_user_headers_of_an_account_that_is_not_configured_are_refused():
+    """A header for an account outside litellm_users (a typo, or an untemplated key) would be lost without a word."""
+    assert problems(litellm_user_headers={'{{ bench_user }}': {'x-litellm-customer-id': 'c-1'}}) == [
+        'litellm_user_headers: expected accounts of litellm_users (alice, bob), got "{{ bench_user }}"']

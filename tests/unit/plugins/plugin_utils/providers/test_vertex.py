@@ -9,6 +9,8 @@ __metaclass__ = type
 
 import json
 
+import re
+
 import pytest
 
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import module_args, role_defaults, vertex
@@ -210,3 +212,14 @@ def test_no_pins_removes_the_class_variables():
     result = args()
     assert {'env.ANTHROPIC_DEFAULT_OPUS_MODEL', 'env.ANTHROPIC_DEFAULT_SONNET_MODEL',
             'env.ANTHROPIC_DEFAULT_HAIKU_MODEL'} <= set(result['remove'])
+
+
+@pytest.mark.parametrize('model, kept', [
+    ('claude-sonnet-4-5@20250929', True), ('claude-sonnet-4-5', True), ('claude-3-5-haiku', True), ('claude-fable-5', True),
+    ('opus', True), ('claude-e2e-sonnet', False), ('claude-team-default', False), ('claude-sonnet-4-5-20250929', False),
+    ('us.anthropic.claude-sonnet-4-5-20250929-v1:0', False),
+])
+def test_a_model_key_vertex_cannot_use_is_dropped_when_vertex_is_configured(model, kept):
+    """A gateway's claude-* model name left by another provider is not a Vertex model: the switch drops it."""
+    keep = args()['_keep_models']
+    assert bool(re.match(r'(?:%s)\Z' % keep, model)) is kept
