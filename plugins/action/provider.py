@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -75,4 +76,15 @@ class ActionModule(SettingsAction):
         if checked.error_messages:  # a defect of the provider file, not of the user's input
             raise AnsibleActionFail('fleetcfg.claude_code.%s: internal error: %s' % (name, '; '.join(checked.error_messages)))
         result['provider'] = name
-        return self._settings(checked.validated_parameters, result, task_vars, internal)
+        try:
+            result = self._settings(checked.validated_parameters, result, task_vars, internal)
+        except AnsibleActionFail as e:
+            raise AnsibleActionFail(role_words(prefix, str(e)))
+        if result.get('warnings'):
+            result['warnings'] = [role_words(prefix, w) for w in result['warnings']]
+        return result
+
+
+def role_words(prefix, message):
+    """A settings module message in the role's words: its options are the role's variables here."""
+    return re.sub(r'(?<![\w.])(replace_invalid|account_errors)\b', prefix + r'\1', message)
