@@ -168,6 +168,10 @@ class Inputs(object):
         self.problems.append('%s: %s, got %s' % (name, why, self.show(name)))
 
     def _coerce(self, name, var, value, present):
+        if value is None and var.choices and not var.required:  # the role's default overridden with nothing
+            self.expect(name, 'one of %s' % ', '.join(var.choices), value)
+            self.bad.add(name)
+            return None
         if value is None:
             if var.required and present:
                 self.problems.append('%s: required, expected %s' % (name, var.expected or _KIND_WORDS.get(var.kind, 'a value')))

@@ -83,8 +83,9 @@ def _check_route(v, route, root):
     if not ROOT_URL.match(root):
         v.expect('litellm_base_url', 'the proxy root as http(s)://host[:port][/prefix], without query, user info or spaces')
     elif ROUTE_PATH.search(root):
-        v.expect('litellm_base_url', 'the proxy root, without a route path; the role appends %s for litellm_route=%s'
-                 % (ROUTE_SUFFIX[route] or 'nothing', route))
+        appends = 'the role appends %s for litellm_route=%s' % (ROUTE_SUFFIX[route] or 'nothing', route) if route else \
+            'the role appends the route path'
+        v.expect('litellm_base_url', 'the proxy root, without a route path; %s' % appends)
     if route == 'bedrock' and not AWS_REGION.match(v.get('aws_region', '')):
         v.expect('litellm_aws_region', 'an AWS region such as us-east-1 for litellm_route=bedrock')
     if route == 'vertex':
@@ -157,8 +158,8 @@ def _check_headers(v):
                               % (', '.join(users) or 'none', json.dumps(user)))
         elif not isinstance(headers, dict):
             v.expect('litellm_user_headers.%s' % user, 'a mapping from header name to value', headers)
-            continue
-        named.append(('litellm_user_headers.%s' % user, headers))
+        else:
+            named.append(('litellm_user_headers.%s' % user, headers))
     for where, headers in named:
         for name, value in sorted(headers.items()):
             if not HEADER_NAME.match(name):

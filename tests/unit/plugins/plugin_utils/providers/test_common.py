@@ -400,3 +400,10 @@ def test_nothing_to_drop_keeps_every_model():
 
 def test_the_alias_pattern_is_anchored_by_fullmatch_only():
     assert kept(ALIAS_PATTERN, 'opusplan') and not kept(ALIAS_PATTERN, 'opusplanx')
+
+
+@pytest.mark.parametrize('name, provider', [('bedrock_scope', 'bedrock'), ('vertex_auth', 'vertex'), ('litellm_route', 'litellm')])
+def test_a_variable_with_choices_set_to_nothing_is_named_not_a_crash(name, provider):
+    from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import PROVIDERS
+    inputs = Inputs(provider, provider + '_', PROVIDERS[provider].VARIABLES, {name: None})
+    assert any(p.startswith('%s: expected one of ' % name) and p.endswith(', got null') for p in inputs.problems), inputs.problems

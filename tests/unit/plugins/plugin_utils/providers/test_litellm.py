@@ -300,3 +300,10 @@ def test_user_headers_of_an_account_that_is_not_configured_are_refused():
     """A header for an account outside litellm_users (a typo, or an untemplated key) would be lost without a word."""
     assert problems(litellm_user_headers={'{{ bench_user }}': {'x-litellm-customer-id': 'c-1'}}) == [
         'litellm_user_headers: expected accounts of litellm_users (alice, bob), got "{{ bench_user }}"']
+
+
+def test_an_unknown_route_and_a_route_path_in_the_url_are_both_named():
+    assert problems(litellm_route='openai', litellm_base_url=ROOT + '/v1') == [
+        'litellm_route: expected one of unified, anthropic, bedrock, vertex, got "openai"',
+        'litellm_base_url: expected the proxy root, without a route path; the role appends the route path, got '
+        '"https://llm-gateway.example.com/v1"']
