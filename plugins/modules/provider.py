@@ -24,7 +24,9 @@ description:
   - A host with no drift costs one module call; with drift two.
   - Use the roles (R(fleetcfg.claude_code.bedrock,ansible_collections.fleetcfg.claude_code.bedrock_role),
     R(fleetcfg.claude_code.vertex,ansible_collections.fleetcfg.claude_code.vertex_role),
-    R(fleetcfg.claude_code.litellm,ansible_collections.fleetcfg.claude_code.litellm_role)) rather than this action;
+    R(fleetcfg.claude_code.litellm,ansible_collections.fleetcfg.claude_code.litellm_role),
+    R(fleetcfg.claude_code.foundry,ansible_collections.fleetcfg.claude_code.foundry_role),
+    R(fleetcfg.claude_code.anthropic_aws,ansible_collections.fleetcfg.claude_code.anthropic_aws_role)) rather than this action;
     their argument specs document the variables.
 author:
   - fleetcfg maintainers (@fleetcfg)
@@ -34,7 +36,7 @@ options:
       - The provider, which is also the role whose variables are read (C(<name>_*)).
     type: str
     required: true
-    choices: [bedrock, litellm, vertex]
+    choices: [anthropic_aws, bedrock, foundry, litellm, vertex]
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -92,7 +94,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     # Everything happens in the action plugin; run without it, the module only says so.
-    module = AnsibleModule(argument_spec=dict(name=dict(type='str', required=True, choices=['bedrock', 'litellm', 'vertex'])),
+    module = AnsibleModule(argument_spec=dict(name=dict(type='str', required=True,
+                                                        choices=['anthropic_aws', 'bedrock', 'foundry', 'litellm', 'vertex'])),
                            supports_check_mode=True)
     module.fail_json(msg='fleetcfg.claude_code.provider runs on the controller (its action plugin); it cannot run as a module')
 

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import bedrock, litellm, vertex
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import anthropic_aws, bedrock, foundry, litellm, network, vertex
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
     InputError,
     Inputs,
@@ -24,7 +24,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.com
     keep_models_pattern,
 )
 
-PROVIDERS = dict((p.NAME, p) for p in (bedrock, vertex, litellm))
+PROVIDERS = dict((p.NAME, p) for p in (bedrock, vertex, litellm, foundry, anthropic_aws))
 
 # The shared table: every env variable some provider of the collection writes, and which providers write it.
 OWNED_ENV = {}
@@ -33,6 +33,10 @@ for _provider in PROVIDERS.values():
         OWNED_ENV.setdefault(_name, []).append(_provider.NAME)
 # Every helper file some provider places, with the settings key or env variable that points at it.
 OWNED_HELPERS = [(p.NAME, key, helper) for p in PROVIDERS.values() for key, helper in sorted(p.HELPERS.items())]
+# The network options (<role>_network) are the same for every provider role. A role given them owns the network
+# settings and files, setting exactly what it names; a role not given them leaves them alone (a user's own proxy stays).
+NETWORK = 'network'
+NETWORK_HELPERS = [(NETWORK, key, helper) for key, helper in sorted(network.HELPERS.items())]
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 _DEFAULTS = {}
@@ -66,8 +70,9 @@ def module_args(name, raw, lookup=lambda var: None):
     provider = PROVIDERS[name]
     v = Inputs(name, provider.PREFIX, provider.VARIABLES, raw, getattr(provider, 'RENAMED', None))
     others = dict((env, '/'.join(owners)) for env, owners in OWNED_ENV.items() if name not in owners)
-    check_common(v, provider.ROLE_ENV, others)
+    check_common(v, provider.ROLE_ENV, others, dict.fromkeys(network.OWNED_ENV, provider.PREFIX + 'network'))
     conf = provider.configure(v)
+    net = network.configure(v, None if conf is None else conf.get('endpoint') or '') if v['state'] == 'present' else None
     if v.problems:
         raise InputError(name, v.problems)
 
@@ -81,25 +86,32 @@ def module_args(name, raw, lookup=lambda var: None):
         args['users'] = v.get('users', [])
         args['remove_users'] = v.get('remove_users', [])
 
+    # A network mapping that names nothing ({proxy: null}) still takes the network settings over: it removes them.
+    network_env, network_helpers = (network.ENV, NETWORK_HELPERS) if v.get('network') else ((), [])
+
     def own(helper):
         return helper_path(helper, name, raw.get)
+
+    def path_of(owner, helper):
+        return own(helper) if owner in (name, NETWORK) else helper_path(helper, owner, lookup)
 
     if v['state'] == 'absent':
         args['settings'] = {}
         # A managed drop-in goes whole (state absent); in user files only what the provider owns.
-        args['remove'] = [] if managed else ['env.' + env for env in provider.ENV]
-        args['helpers'] = [helper.entry(own(helper), state='absent') for _key, helper in sorted(provider.HELPERS.items())]
+        args['remove'] = [] if managed else ['env.' + env for env in provider.ENV + network_env]
+        args['helpers'] = [helper.entry(own(helper), state='absent') for owner, _key, helper in OWNED_HELPERS + network_helpers
+                           if owner in (name, NETWORK)]
         args['_keep_models'] = drop_models_pattern(conf.get('own_models'), conf.get('model_values', ()))
         if managed:
             args['state'] = 'absent'
         return args, v.warnings
 
-    present = conf['helpers']
+    present = conf['helpers'] + net['helpers']
     taken = set(entry['path'] for entry in present)
     pointed = set(entry.get('setting') or entry.get('env') for entry in present)
     absent = []
-    for owner, _key, helper in OWNED_HELPERS:
-        path = own(helper) if owner == name else helper_path(helper, owner, lookup)
+    for owner, _key, helper in OWNED_HELPERS + network_helpers:
+        path = path_of(owner, helper)
         if path not in taken:
             taken.add(path)
             entry = helper.entry(path, state='absent')
@@ -107,16 +119,18 @@ def module_args(name, raw, lookup=lambda var: None):
                 entry.pop('setting', None)
                 entry.pop('env', None)
             absent.append(entry)
-    env = conf['env']
+    env = dict(conf['env'], **net['env'])
     per_user = conf.get('user_env', {})
     user_names = set(n for own_env in per_user.values() for n in own_env)
     args['settings'] = dict(conf.get('settings', {}), env=env) if env else dict(conf.get('settings', {}))
     args['user_settings'] = dict((user, {'env': own_env}) for user, own_env in per_user.items() if own_env)
     keep = set(env) | user_names | pointed
-    removed = set(OWNED_ENV).union(conf.get('remove_env', ()))
+    removed = set(OWNED_ENV).union(conf.get('remove_env', ()), network_env)
     args['remove'] = ['env.' + env_name for env_name in sorted(removed) if env_name not in keep]
     args['helpers'] = present + absent
     args['_keep_models'] = keep_models_pattern(conf.get('model_pattern', provider.MODEL_PATTERN))
-    if conf.get('mode'):
-        args['mode'] = conf['mode']
+    if v.get('secret_env'):
+        args['secret_keys'] = ['env.' + env_name for env_name in v['secret_env']]
+    if conf.get('mode') or v.get('secret_env') or (net['secret'] and not managed):
+        args['mode'] = '0600'  # a key, a proxy password or a passphrase: only the account may read its file
     return args, v.warnings

@@ -16,8 +16,11 @@ from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.com
     MODEL_ENV,
     Helper,
     Var,
+    account_keys,
+    check_account_key,
     common_variables,
     pin_models,
+    refuse_unused,
 )
 
 NAME = 'bedrock'
@@ -62,24 +65,10 @@ RENAMED = {'bedrock_managed_dropin': 'bedrock_dropin'}
 
 
 def _check_api_key(v, auth):
-    key = v.get('api_key')
-    if auth != 'api_key':
-        if key not in ('', None, {}):
-            v.refuse('bedrock_api_key', 'only used with bedrock_auth=api_key, not with %s; remove it' % auth)
-        return
-    if v['scope'] == 'managed':
-        v.refuse('bedrock_scope', "managed is refused with bedrock_auth=api_key: the key would be in a file every user of the "
-                 "machine can read; use bedrock_scope=user (0600 files of each account)")
-    if isinstance(key, dict):
-        missing = [user for user in v.get('users', []) if user not in key]
-        if missing:
-            v.problems.append('bedrock_api_key: no key for %s (a mapping must have a key for every account of bedrock_users)'
-                              % ', '.join(missing))
-        for user in sorted(key):
-            if not isinstance(key[user], str) or not key[user]:
-                v.expect('bedrock_api_key.%s' % user, 'a non-empty string (the key of %s)' % user, key[user])
-    elif not isinstance(key, str) or not key:
-        v.expect('bedrock_api_key', 'a key, or a mapping from account name to key, with bedrock_auth=api_key', key)
+    if auth == 'api_key':
+        check_account_key(v, 'bedrock_api_key', 'bedrock_auth', auth)
+    else:
+        refuse_unused(v, 'bedrock_api_key', 'bedrock_auth', auth, 'api_key')
 
 
 def configure(v):
@@ -130,13 +119,11 @@ def configure(v):
     if v['disable_prompt_caching']:
         env['DISABLE_PROMPT_CACHING'] = '1'
     env = dict((name, str(value)) for name, value in env.items())
-    conf = dict(env=env, settings=model_keys, helpers=[])
+    conf = dict(env=env, settings=model_keys, helpers=[], endpoint=base_url or None)
     if auth in HELPERS:
         conf['helpers'].append(HELPERS[auth].entry(template=HELPERS[auth].template))
     if auth == 'api_key':
-        key = v['api_key']
-        conf['user_env'] = dict((user, {'AWS_BEARER_TOKEN_BEDROCK': key[user] if isinstance(key, dict) else key})
-                                for user in v.get('users', []))
+        conf['user_env'] = account_keys(v, 'bedrock_api_key', 'AWS_BEARER_TOKEN_BEDROCK')
         # A key goes only into a file of its account alone: an existing user file of another mode is made 0600.
         conf['mode'] = '0600'
     return conf

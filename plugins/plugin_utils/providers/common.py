@@ -17,7 +17,7 @@ import difflib
 import json
 import re
 
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import is_secret_name
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import is_secret, url_has_password
 
 MODEL_CLASSES = ('opus', 'sonnet', 'haiku')
 # Names of the model picker that every provider resolves itself (a class alias, optionally with the 1M context).
@@ -68,6 +68,8 @@ def common_variables(prefix):
         prefix + 'account_errors': Var(choices=ACCOUNT_ERRORS),
         prefix + 'replace_invalid': Var('bool'),
         prefix + 'env': Var('dict'),
+        prefix + 'secret_env': Var('list', elements='str'),
+        prefix + 'network': Var('dict', secret=True),  # a proxy password, a client key and its passphrase
         prefix + 'hosts': Var(),  # read by the collection's playbook (playbooks/<role>.yml), not by the role
     }
 
@@ -141,10 +143,13 @@ class Inputs(object):
             value = self.values.get(name)
         parts = re.split(r'[.\[]', name)
         var = self.variables.get(parts[0])
-        # A variable is secret by its spec; a key inside a mapping (an env or header name) also by its name.
-        if (var is not None and var.secret) or (len(parts) > 1 and is_secret_name(parts[-1].rstrip(']'))):
-            return '%s (a secret, not shown)' % kind_of(value)
+        listed = parts[0] == self.prefix + 'env' and parts[-1] in (self.values.get(self.prefix + 'secret_env') or ())
+        # A variable is secret by its spec; a key inside a mapping (an env or header name) also by its name or value;
+        # any value holding a URL with a password.
         text = json.dumps(value, sort_keys=True, default=str)
+        if ((var is not None and var.secret) or listed or (len(parts) > 1 and is_secret(parts[-1].rstrip(']'), value))
+                or url_has_password(text)):
+            return '%s (a secret, not shown)' % kind_of(value)
         return text if len(text) <= 80 else '%s (%s...)' % (kind_of(value), text[:60])
 
     def _quiet(self, name):
@@ -206,8 +211,11 @@ class Inputs(object):
         return value
 
 
-def check_common(v, set_env_names, other_env):
-    """Checks every provider role shares: scope and accounts, the team's own env variables."""
+def check_common(v, set_env_names, other_env, routed=None):
+    """Checks every provider role shares: scope and accounts, the team's own env variables.
+
+    ``set_env_names``: set by the role's own variables; ``other_env``: env name -> the other provider that owns it;
+    ``routed``: env name -> the variable of the role that sets it (``<role>_network``)."""
     p = v.prefix
     if v['scope'] == 'user' and not v.get('users') and not (v['state'] == 'absent' and v.get('remove_users')):
         what = 'the accounts to configure' if v['state'] == 'present' else 'the accounts to take this configuration off'
@@ -223,10 +231,19 @@ def check_common(v, set_env_names, other_env):
     dropin = v.get('dropin', '')
     if not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json\Z', dropin):
         v.expect(p + 'dropin', "a file name ending in .json (letters, digits, '.', '_', '-')")
+    listed = v.get('secret_env', [])
+    for name in listed:
+        if name not in v.get('env', {}):
+            v.problems.append('%ssecret_env: expected names of variables in %senv, got %s' % (p, p, json.dumps(name)))
+    if listed and v['scope'] == 'managed':
+        v.refuse(p + 'secret_env', 'secrets cannot go into the managed scope (a file every account can read); use %sscope=user'
+                 % p)
     for name, value in sorted(v.get('env', {}).items()):
         where = '%senv.%s' % (p, name)
         if not ENV_NAME.match(name):
             v.problems.append('%senv: expected variable names (letters, digits, _), got %s' % (p, json.dumps(name)))
+        elif name in (routed or {}):
+            v.problems.append('%s: set through %s, not in %senv' % (where, routed[name], p))
         elif name in set_env_names:
             v.problems.append('%s: set by this role\'s own variables; set it through them, not in %senv' % (where, p))
         elif name in other_env:
@@ -290,18 +307,53 @@ class Helper(object):
     ``path_var`` the role variable that moves it.
     """
 
-    def __init__(self, path, setting=None, env=None, template=None, mode=None, path_var=None):
+    def __init__(self, path, setting=None, env=None, template=None, mode=None, path_var=None, versioned=False):
         self.path = path
         self.setting = setting
         self.env = env
         self.template = template
         self.mode = mode
         self.path_var = path_var
+        self.versioned = versioned  # one of a set of files in one folder, replaced together (the settings module's helpers)
 
     def entry(self, path=None, **extra):
         entry = dict(path=path or self.path)
-        for key in ('setting', 'env', 'mode'):
+        for key in ('setting', 'env', 'mode', 'versioned'):
             if getattr(self, key):
                 entry[key] = getattr(self, key)
         entry.update(extra)
         return entry
+
+
+def check_account_key(v, name, auth_var, auth):
+    """Check a provider key given per account (a mapping from account to key) or shared (one string).
+
+    ``name`` is the variable (``bedrock_api_key``); the key goes only into each account's own 0600 user file, never
+    into the managed scope. ``auth_var``/``auth``: the variable that chose key authentication and its value.
+    """
+    if v['scope'] == 'managed':
+        v.refuse(v.prefix + 'scope', "managed is refused with %s=%s: the key would be in a file every user of the machine can "
+                 "read; use %sscope=user (0600 files of each account)" % (auth_var, auth, v.prefix))
+    key = v.get(name[len(v.prefix):])
+    if isinstance(key, dict):
+        missing = [user for user in v.get('users', []) if user not in key]
+        if missing:
+            v.problems.append('%s: no key for %s (a mapping must have a key for every account of %susers)'
+                              % (name, ', '.join(missing), v.prefix))
+        for user in sorted(key):
+            if not isinstance(key[user], str) or not key[user]:
+                v.expect('%s.%s' % (name, user), 'a non-empty string (the key of %s)' % user, key[user])
+    elif not isinstance(key, str) or not key:
+        v.expect(name, 'a key (shared by every account), or a mapping from account name to key, with %s=%s' % (auth_var, auth), key)
+
+
+def account_keys(v, name, env_name):
+    """Each account's own env with its key (``user_env`` of a configuration)."""
+    key = v.get(name[len(v.prefix):])
+    return dict((user, {env_name: key[user] if isinstance(key, dict) else key}) for user in v.get('users', []))
+
+
+def refuse_unused(v, name, auth_var, auth, used_with):
+    """A variable of another authentication mode that is set: refused, naming the mode it belongs to."""
+    if v.get(name[len(v.prefix):]) not in ('', None, {}, []):
+        v.refuse(name, 'only used with %s=%s, not with %s; remove it' % (auth_var, used_with, auth))

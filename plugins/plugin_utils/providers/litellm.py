@@ -208,7 +208,7 @@ def configure(v):
     if v['disable_experimental_betas']:
         env['CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS'] = '1'
     env = dict((name, str(value)) for name, value in env.items())
-    conf = dict(env=env, settings=model_keys, helpers=[], user_env={}, model_pattern=model_pattern(served))
+    conf = dict(env=env, settings=model_keys, helpers=[], user_env={}, model_pattern=model_pattern(served), endpoint=root)
     if auth == 'helper':
         conf['remove_env'] = list(SHADOWS_HELPER)
         helper = HELPERS['helper']

@@ -160,7 +160,7 @@ def configure(v):
     if v['disable_prompt_caching']:
         env['DISABLE_PROMPT_CACHING'] = '1'
     env = dict((name, str(value)) for name, value in env.items())
-    conf = dict(env=env, settings=model_keys, helpers=[])
+    conf = dict(env=env, settings=model_keys, helpers=[], endpoint=base_url or None)
     if auth == 'adc':
         helper = HELPERS['adc']
         conf['helpers'].append(helper.entry(v['auth_refresh_path'], template=helper.template))

@@ -92,7 +92,7 @@ def absent(result):
     (dict(bedrock_auth='api_key', bedrock_profile='', bedrock_api_key={'alice': KEY, 'bob': ''}),
      'bedrock_api_key.bob: expected a non-empty string (the key of bob), got a string (a secret, not shown)'),
     (dict(bedrock_auth='api_key', bedrock_profile=''),
-     'bedrock_api_key: expected a key, or a mapping from account name to key, with bedrock_auth=api_key, '
+     'bedrock_api_key: expected a key (shared by every account), or a mapping from account name to key, with bedrock_auth=api_key, '
      'got a string (a secret, not shown)'),
     (dict(bedrock_auth='gateway', bedrock_profile=''),
      "bedrock_base_url: required with bedrock_auth=gateway, expected the gateway's URL in front of Bedrock"),

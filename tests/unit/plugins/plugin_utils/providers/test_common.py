@@ -243,8 +243,8 @@ def test_a_role_variable_that_is_not_a_secret_is_shown_even_when_its_name_contai
 
 
 def test_a_plain_value_is_shown_as_json():
-    assert bedrock_problems(bedrock_env={'HTTPS_PROXY': ['http://proxy']}) == [
-        'bedrock_env.HTTPS_PROXY: expected a string or a number (write "1" to turn a switch on), got ["http://proxy"]']
+    assert bedrock_problems(bedrock_env={'OTEL_SERVICE_NAME': ['claude']}) == [
+        'bedrock_env.OTEL_SERVICE_NAME: expected a string or a number (write "1" to turn a switch on), got ["claude"]']
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -284,8 +284,8 @@ def test_common_checks(overrides, message):
 
 def test_the_teams_own_env_is_written_with_numbers_as_strings():
     args, _warnings = module_args('bedrock', dict(role_defaults('bedrock'), **dict(
-        BEDROCK, bedrock_env={'HTTPS_PROXY': 'http://proxy:3128', 'MAX_THINKING_TOKENS': 1024})))
-    assert args['settings']['env']['HTTPS_PROXY'] == 'http://proxy:3128'
+        BEDROCK, bedrock_env={'OTEL_SERVICE_NAME': 'claude', 'MAX_THINKING_TOKENS': 1024})))
+    assert args['settings']['env']['OTEL_SERVICE_NAME'] == 'claude'
     assert args['settings']['env']['MAX_THINKING_TOKENS'] == '1024'
 
 

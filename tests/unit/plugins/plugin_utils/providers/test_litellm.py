@@ -62,7 +62,7 @@ ROOT_EXPECTED = 'the proxy root as http(s)://host[:port][/prefix], without query
     (dict(litellm_base_url='llm-gateway.example.com'), 'litellm_base_url: expected %s, got "llm-gateway.example.com"' % ROOT_EXPECTED),
     (dict(litellm_base_url=ROOT + '?team=a'), 'litellm_base_url: expected %s, got "%s?team=a"' % (ROOT_EXPECTED, ROOT)),
     (dict(litellm_base_url='https://user:pw@gw.example.com'),
-     'litellm_base_url: expected %s, got "https://user:pw@gw.example.com"' % ROOT_EXPECTED),
+     'litellm_base_url: expected %s, got a string (a secret, not shown)' % ROOT_EXPECTED),
     (dict(litellm_base_url=ROOT + '/v1'),
      'litellm_base_url: expected the proxy root, without a route path; the role appends nothing for litellm_route=unified, '
      'got "%s/v1"' % ROOT),

@@ -41,6 +41,18 @@ CONFIGS = {
                                               vertex_service_account_key=SA_KEY)),
     'vertex-gateway': ('vertex', dict(vertex_project_id='my-project-123', vertex_auth='gateway',
                                       vertex_base_url='https://vertex-proxy.example.com/v1')),
+    'foundry-api_key': ('foundry', dict(foundry_resource='my-resource', foundry_auth='api_key', foundry_api_key={'alice': 'ka', 'bob': 'kb'},
+                                        foundry_models={'sonnet': 'claude-sonnet-4-5', 'haiku': 'claude-haiku-4-5'})),
+    'foundry-entra_id': ('foundry', dict(foundry_resource='my-resource', foundry_auth='entra_id',
+                                         foundry_models={'sonnet': 'claude-sonnet-4-5', 'haiku': 'claude-haiku-4-5'})),
+    'foundry-gateway': ('foundry', dict(foundry_base_url='https://gw.example.com/anthropic', foundry_auth='gateway',
+                                        foundry_models={'sonnet': 'sonnet-deployment', 'haiku': 'haiku-deployment'})),
+    'anthropic_aws-api_key': ('anthropic_aws', dict(anthropic_aws_workspace_id='wrkspc_01', anthropic_aws_region='us-east-1',
+                                                    anthropic_aws_auth='api_key', anthropic_aws_api_key='k')),
+    'anthropic_aws-sso': ('anthropic_aws', dict(anthropic_aws_workspace_id='wrkspc_01', anthropic_aws_region='us-east-1',
+                                                anthropic_aws_auth='sso', anthropic_aws_profile='dev')),
+    'anthropic_aws-gateway': ('anthropic_aws', dict(anthropic_aws_workspace_id='wrkspc_01', anthropic_aws_region='us-east-1',
+                                                    anthropic_aws_auth='gateway', anthropic_aws_base_url='https://gw.example.com')),
     'litellm-helper': ('litellm', dict(litellm_base_url='https://gw.example.com')),
     'litellm-static': ('litellm', dict(litellm_base_url='https://gw.example.com', litellm_auth='static',
                                        litellm_static_key='sk-team', litellm_headers={'X-Team': 'a'})),
@@ -177,7 +189,7 @@ def test_leaving_the_managed_scope_deletes_the_drop_in(name):
     provider = PROVIDERS[name]
     raw = dict(role_defaults(name), **{provider.PREFIX + 'state': 'absent', provider.PREFIX + 'scope': 'managed'})
     args, _warnings = module_args(name, raw)
-    assert (args['scope'], args['state'], args['dropin']) == ('managed_dropin', 'absent', '50-%s.json' % name)
+    assert (args['scope'], args['state'], args['dropin']) == ('managed_dropin', 'absent', '50-%s.json' % name.replace('_', '-'))
 
 
 @pytest.mark.parametrize('name', sorted(PROVIDERS))
