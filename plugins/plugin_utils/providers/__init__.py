@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import anthropic_aws, bedrock, foundry, litellm, network, vertex
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
     InputError,
@@ -129,8 +130,26 @@ def module_args(name, raw, lookup=lambda var: None):
     args['remove'] = ['env.' + env_name for env_name in sorted(removed) if env_name not in keep]
     args['helpers'] = present + absent
     args['_keep_models'] = keep_models_pattern(conf.get('model_pattern', provider.MODEL_PATTERN))
+    conflict = _login_policy_conflict(args, lookup('claude_code_managed'), managed)
+    if conflict:
+        raise InputError(name, ['claude_code_managed: ' + conflict])
     if v.get('secret_env'):
         args['secret_keys'] = ['env.' + env_name for env_name in v['secret_env']]
     if conf.get('mode') or v.get('secret_env') or (net['secret'] and not managed):
         args['mode'] = '0600'  # a key, a proxy password or a passphrase: only the account may read its file
     return args, v.warnings
+
+
+def _login_policy_conflict(args, managed_settings, managed):
+    """A first-party login policy of the inventory's managed settings (``claude_code_managed``, which
+    playbooks/settings.yml writes) against the gateway credentials this configuration writes; None when they agree."""
+    if not isinstance(managed_settings, dict) or not managed_settings:
+        return None
+    shared = dict(args['settings'])
+    for entry in args['helpers']:
+        if entry.get('setting') and entry.get('state', 'present') == 'present':
+            shared[entry['setting']] = entry['path']
+    if managed:  # the drop-in is managed settings itself
+        return login_policy_conflict(dict(managed_settings, **shared), shared)
+    docs = [dict(shared, env=dict(shared.get('env', {}), **own['env'])) for own in args['user_settings'].values()] or [shared]
+    return next((found for found in (login_policy_conflict(managed_settings, doc) for doc in docs) if found), None)

@@ -301,3 +301,17 @@ def test_leaving_drops_the_default_model_it_configured():
 def test_leaving_a_gateway_without_named_models_keeps_every_model():
     raw = dict(role_defaults('litellm'), litellm_state='absent', litellm_users=['alice'])
     assert module_args('litellm', raw)[0]['_keep_models'] is None
+
+
+def test_a_gateway_credential_under_a_first_party_login_policy_of_the_inventory_is_refused_before_any_host():
+    from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import InputError
+    policy = {'claude_code_managed': {'forceLoginMethod': 'console', 'permissions': {'deny': ['Read(./.env)']}}}
+    for config in ('litellm-static', 'litellm-helper'):
+        with pytest.raises(InputError) as info:
+            configured(config, lookup=policy.get)
+        assert info.value.problems[0].startswith('claude_code_managed: the managed settings ask for a first-party login '
+                                                 "(forceLoginMethod 'console'), and a gateway credential is set (")
+        assert 'sk-team' not in str(info.value)
+    # Cloud providers' own credentials are not what the policy blocks, and the gateway sign-in allows a gateway.
+    configured('bedrock-api_key', lookup=policy.get)
+    configured('litellm-helper', lookup={'claude_code_managed': {'forceLoginMethod': 'gateway'}}.get)
