@@ -4,8 +4,9 @@
 """The corporate network of every provider role, ``<role>_network``: a proxy, a CA bundle, a client certificate.
 
 One mapping, the same for every provider (keys ``proxy``, ``no_proxy``, ``no_proxy_endpoint``, ``ca_bundle``,
-``client_cert``, ``client_key``, ``client_key_passphrase``). What it writes is owned by every provider role alike: the
-role configured last sets exactly its network, so switching provider never leaves an old proxy or certificate behind.
+``client_cert``, ``client_key``, ``client_key_passphrase``). A role given the mapping owns every network setting and
+file and sets exactly what the mapping names (``{proxy: null}`` takes them all off); a role not given it leaves them
+alone, since a developer's own proxy is not the collection's (docs/decisions.md).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -40,7 +41,7 @@ PRIVATE_KEY = re.compile(r'^(?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY\Z')
 
 
 def _blocks(text):
-    return [(kind, body) for kind, body in PEM_BLOCK.findall(text)] if isinstance(text, str) else []
+    return PEM_BLOCK.findall(text) if isinstance(text, str) else []
 
 
 def _encrypted(text):
