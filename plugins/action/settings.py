@@ -14,13 +14,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import posixpath
+
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
     dumps,
     format_key_path,
+    mark_changed_secrets,
     parse_key_path,
 )
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import SettingsError, parse_mode, tier_of_path
@@ -52,11 +56,44 @@ def leaf_paths(value, prefix=()):
     return [prefix]
 
 
+def check_versioned(helpers):
+    """Errors of the versioned helpers: each set is the files of one folder of its own, holding versioned helpers only."""
+    errors = []
+    folders = {}
+    for i, helper in enumerate(helpers):
+        if not helper.get('versioned'):
+            continue
+        folder, name = posixpath.split(posixpath.normpath(helper['path']))
+        if not folder.strip('./') or posixpath.dirname(folder) == '/':
+            errors.append('helpers[%d].path: a versioned helper needs a folder of its own below another folder (such as '
+                          'certs/client/cert.pem), which becomes a link to the current version; got %s' % (i, helper['path']))
+            continue
+        names = folders.setdefault(folder, {})
+        if name in names:
+            errors.append('helpers[%d].path: %s is already in this versioned set (helpers[%d])' % (i, helper['path'], names[name]))
+        names.setdefault(name, i)
+    for i, helper in enumerate(helpers):
+        path = posixpath.normpath(helper['path'])
+        for folder, names in sorted(folders.items()):
+            first = min(names.values())
+            if not (path == folder or path.startswith(folder + '/')):
+                continue
+            if not helper.get('versioned'):
+                errors.append('helpers[%d]: %s is in the folder %s of the versioned helpers (helpers[%d]), which becomes a link '
+                              'to the current version and holds versioned helpers only; make it versioned too, or move it'
+                              % (i, helper['path'], folder, first))
+            elif posixpath.dirname(path) != folder:
+                errors.append('helpers[%d].path: %s is below the folder %s of another versioned set (helpers[%d]); a set is the '
+                              'files of one folder' % (i, helper['path'], folder, first))
+    return errors
+
+
 def check_helpers(args):
     """Check the helpers of a task; return (errors, {settings key: helper}, {env variable: helper})."""
     errors = []
     helper_keys = {}
     helper_env = {}
+    errors.extend(check_versioned(args['helpers']))
     for i, helper in enumerate(args['helpers']):
         where = 'helpers[%d]' % i
         if helper['state'] == 'present' and helper.get('content') is None:
@@ -102,6 +139,12 @@ def check_task(args):
     unknown = sorted(set(args['user_settings']) - set(args.get('users') or []))
     if unknown:
         errors.append('user_settings: %s not in users' % ', '.join(unknown))
+    listed = []
+    for i, raw in enumerate(args.get('secret_keys') or []):
+        try:
+            listed.append(parse_key_path(raw))
+        except ValueError as e:
+            errors.append('secret_keys[%d]: %s' % (i, e))
 
     # Validate the task's settings as they will be written, helper pointers included; each account's own keys too.
     probe = dict(args['settings'])
@@ -109,8 +152,11 @@ def check_task(args):
         probe[key] = '/placeholder/for/%s' % where
     if helper_env and isinstance(probe.get('env', {}), dict):
         probe['env'] = dict(probe.get('env') or {}, **dict((name, '/placeholder/for/%s' % where) for name, where in helper_env.items()))
-    normalized, problems = validation.check_input(probe, tier, args['validate'])
+    normalized, problems = validation.check_input(probe, tier, args['validate'], secret_keys=listed)
     errors.extend(problems)
+    conflict = login_policy_conflict(probe, probe) if tier == 'managed' else None
+    if conflict:
+        errors.append('settings: %s' % conflict)  # the client would not start on any machine this task reaches
     for key in helper_keys:
         normalized.pop(key, None)
     if helper_env and isinstance(normalized.get('env'), dict):
@@ -120,7 +166,7 @@ def check_task(args):
             del normalized['env']
     per_user = {}
     for user, own in args['user_settings'].items():
-        per_user[user], problems = validation.check_input(own, tier, args['validate'])
+        per_user[user], problems = validation.check_input(own, tier, args['validate'], secret_keys=listed)
         errors.extend('user_settings.%s%s' % (user, problem[len('settings'):]) for problem in problems)
         errors.extend('user_settings.%s.%s: set by helpers[].setting; set it in one place' % (user, key)
                       for key in helper_keys if isinstance(own, dict) and key in own)
@@ -152,18 +198,29 @@ def check_task(args):
     return module_args, tier, task_paths
 
 
+def helper_text(helper, version):
+    """What a diff shows of a helper: never its content; for a versioned one, the version folder it is in."""
+    if helper.get('versioned'):
+        if version:
+            return '(%s/%s, content not shown)\n' % (version, posixpath.basename(helper['path']))
+        return '(file, content not shown)\n'
+    return '(script, content not shown)\n'
+
+
 def diff_of(plan):
     diffs = []
     if plan['content_changed']:
+        # A secret that changed reads '******** (old)' and '******** (new)': changed, no part of either value shown.
+        old, new = mark_changed_secrets(plan['before'], plan['after'], plan['changed_keys'])
         before = {'absent': '', 'invalid': '(not valid JSON; kept as a backup)\n'}.get(plan['found'])
         if before is None:
-            before = dumps(plan['before'])
-        after = '' if plan.get('delete') else dumps(plan['after'])
+            before = dumps(old)
+        after = '' if plan.get('delete') else dumps(new)
         diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=after))
     for helper in plan['helpers']:
         if helper['changed']:
-            before = '(script, content not shown)\n' if helper['existed'] else '(absent)\n'
-            after = '(absent)\n' if helper['state'] == 'absent' else '(script, content not shown)\n'
+            before = helper_text(helper, helper.get('version_before')) if helper['existed'] else '(absent)\n'
+            after = '(absent)\n' if helper['state'] == 'absent' else helper_text(helper, helper.get('version'))
             diffs.append(dict(before_header=helper['path'], after_header=helper['path'], before=before, after=after))
     return diffs
 
@@ -227,7 +284,7 @@ class ActionModule(ActionBase):
             if plan.get('delete'):
                 continue
             problems, remarks = validation.check_result(plan['after'], task_paths, plan.get('tier') or tier, args['validate'],
-                                                        path_label=plan['file'])
+                                                        path_label=plan['file'], secret_keys=args.get('secret_keys'))
             warnings.extend(plan.get('warnings', []) + remarks)
             if problems and skip and plan.get('user') and not plan['changed']:
                 # A file the client would drop, in one account: that account is skipped, the others are configured.

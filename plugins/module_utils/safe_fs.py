@@ -302,3 +302,62 @@ def dir_creator(uid, gid, mode):
             os.close(fd)
 
     return create
+
+
+MAX_TREE_DEPTH = 32
+
+
+def remove_tree(parent_fd, name, _depth=0):
+    """Delete ``name`` in the directory ``parent_fd``: a directory with everything in it, or a file or symlink.
+
+    Nothing is followed: each directory is opened with O_NOFOLLOW from its parent's descriptor, and a symlink met
+    anywhere is removed itself, never what it points at. Return whether something was removed.
+    """
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return False
+        if e.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        os.unlink(name, dir_fd=parent_fd)
+        return True
+    try:
+        if _depth >= MAX_TREE_DEPTH:
+            raise UnsafePathError('refusing to remove %s: folders nested more than %d deep' % (name, MAX_TREE_DEPTH))
+        for entry in os.listdir(fd):
+            try:
+                st = os.stat(entry, dir_fd=fd, follow_symlinks=False)
+            except OSError as e:
+                if e.errno == errno.ENOENT:
+                    continue
+                raise
+            if stat.S_ISDIR(st.st_mode):
+                remove_tree(fd, entry, _depth + 1)
+            else:
+                os.unlink(entry, dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)
+    return True
+
+
+def replace_symlink(dir_fd, name, target, uid=None, gid=None):
+    """Point the symlink ``name`` in ``dir_fd`` at ``target`` with one rename() of a new link over the old one.
+
+    A reader resolving ``name`` sees the old target or the new one, never nothing. The new link gets ``uid``/``gid``
+    (lchown; None leaves the process's). What was at ``name`` is replaced itself, never followed.
+    """
+    tmp = '.%s.%s.link' % (name, os.urandom(6).hex())
+    os.symlink(target, tmp, dir_fd=dir_fd)
+    try:
+        if uid is not None or gid is not None:
+            os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid, dir_fd=dir_fd, follow_symlinks=False)
+        os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        try:
+            os.unlink(tmp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise
+    os.fsync(dir_fd)

@@ -21,6 +21,8 @@ HELPER_SPEC = dict(
     setting=dict(type='str', choices=list(HELPER_SETTINGS)),
     env=dict(type='str'),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
+    # The versioned helpers of one folder are one set, switched at once (plugins/module_utils/versioned_helpers.py).
+    versioned=dict(type='bool', default=False),
 )
 
 # What a task may set. The action plugin validates a task's arguments against this before any host is touched.
@@ -38,6 +40,7 @@ USER_SPEC = dict(
     dropin=dict(type='str'),
     settings=dict(type='dict', default={}),
     remove=dict(type='list', elements='raw', default=[]),
+    secret_keys=dict(type='list', elements='str', default=[], no_log=False),
     list_strategy=dict(type='str', choices=['union', 'replace'], default='union'),
     helpers=dict(type='list', elements='dict', default=[], options=HELPER_SPEC),
     validate=dict(type='str', choices=['strict', 'loose', 'none'], default='strict'),

@@ -28,15 +28,19 @@ import stat
 import sys
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import settings_limits
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import gateway_credentials, login_policy, login_policy_conflict
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import versioned_helpers
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
     changed_key_paths,
     checksum,
     deep_merge,
     dumps,
     parse_key_path,
+    parse_secret_keys,
     redact,
     remove_key_paths,
-    secret_env_names,
+    secret_paths,
 )
 
 DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*\.json\Z')
@@ -192,9 +196,15 @@ def _reject_constant(name):
 
 
 def parse_document(raw, path):
-    """(document, state) of a file's bytes; state is absent, empty, present or invalid (document None)."""
+    """(document, state) of a file's bytes; state is absent, empty, present or invalid (document None).
+
+    A file Claude Code cannot load is invalid too: more than settings_limits.MAX_FILE_BYTES, or a value nested deeper
+    than settings_limits.MAX_DEPTH (also one too deep for Python's own parser)."""
     if raw is None:
         return {}, ABSENT
+    too_big = settings_limits.size_problem(len(raw))
+    if too_big:
+        return None, 'invalid: it is %s' % too_big
     try:
         text = raw.decode('utf-8-sig')
     except UnicodeDecodeError as e:
@@ -205,9 +215,15 @@ def parse_document(raw, path):
         doc = json.loads(text, parse_constant=_reject_constant)
     except ValueError as e:
         return None, 'invalid: not valid JSON (%s)' % e
+    except RecursionError:
+        return None, ('invalid: it is nested too deeply for Python to read (far more than %d levels of objects and arrays); '
+                      'Claude Code skips any value nested more than %d levels deep' % (settings_limits.MAX_DEPTH, settings_limits.MAX_DEPTH))
     if not isinstance(doc, dict):
         return None, 'invalid: its top level is a JSON %s, not an object' % type(doc).__name__.replace('list', 'array').replace(
             'str', 'string').replace('NoneType', 'null')
+    deep = settings_limits.too_deep(doc)
+    if deep is not None:
+        return None, "invalid: the value at '%s' %s" % (settings_limits.show_deep_path(deep), settings_limits.depth_problem(deep))
     return doc, 'present'
 
 
@@ -306,9 +322,32 @@ def _attr_changes(st, uid, gid, mode):
     return changes
 
 
+def _plan_versioned(target, specs):
+    """The plans of the versioned helpers (``versioned: true``), by their index in ``specs``; see versioned_helpers."""
+    members = []
+    for i, spec in enumerate(specs):
+        if spec.get('versioned'):
+            mode = parse_mode(spec.get('mode'), 'helpers[%s].mode' % spec['path'])
+            members.append(versioned_helpers.Member(i, helper_path(target, spec), spec, target.helper_mode if mode is None else mode))
+    if not members:
+        return {}
+    others = [(helper_path(target, spec), spec['path']) for spec in specs if not spec.get('versioned')]
+    plans = {}
+    try:
+        for one in versioned_helpers.group(members, others, target.path):
+            plans.update(versioned_helpers.plan_set(one, target.uid, target.gid, target.dir_mode))
+    except versioned_helpers.SetError as e:
+        raise SettingsError(str(e))
+    return plans
+
+
 def _plan_helpers(target, params):
     plans = []
-    for spec in params.get('helpers') or []:
+    versioned = _plan_versioned(target, params.get('helpers') or [])
+    for i, spec in enumerate(params.get('helpers') or []):
+        if i in versioned:
+            plans.append(versioned[i])
+            continue
         path = helper_path(target, spec)
         mode = parse_mode(spec.get('mode'), 'helpers[%s].mode' % spec['path'])
         mode = target.helper_mode if mode is None else mode
@@ -334,6 +373,25 @@ def _plan_helpers(target, params):
         plans.append(dict(path=path, state='present' if present else 'absent', changed=changed, existed=raw is not None,
                           content_changed=content_changed, attributes_changed=attrs, mode='%04o' % mode, spec=spec))
     return plans
+
+
+def secret_keys(params):
+    """The task's ``secret_keys`` as key path tuples."""
+    try:
+        return parse_secret_keys(params.get('secret_keys'))
+    except ValueError as e:
+        raise SettingsError('secret_keys: %s' % e)
+
+
+def _readable_secrets(secrets, target, mode):
+    """The refusal of secrets (secret_paths) in a file other users can read: where, which, why; never a value."""
+    named = ', '.join(path if reason == 'a secret by its name' else '%s: %s' % (path, reason) for path, reason in secrets)
+    if target.tier == 'managed':
+        advice = ('Managed settings must stay readable by every user: put the secret into each user\'s own file (scope user), '
+                  'or have a helper fetch it (apiKeyHelper, otelHeadersHelper).')
+    else:
+        advice = 'Use mode 0600, or keep the secret out of this file (an apiKeyHelper, or a per-user file).'
+    return 'refusing to write secrets (%s) into %s with mode %04o: other users could read them. %s' % (named, target.path, mode, advice)
 
 
 def plan(params):
@@ -362,12 +420,13 @@ def plan(params):
                                 'backup and write a new file.' % (target.path, state[len('invalid: '):]))
         base = {}
     doc = desired_document(base, params, target)
+    _refuse_unloadable(target, doc)
+    _refuse_login_conflict(target, doc, params)
     mode = target.file_mode if (st is None or explicit_mode) else stat.S_IMODE(st.st_mode)
-    secrets = secret_env_names(doc if (st is None or explicit_mode) else (params.get('settings') or {}))
+    listed = secret_keys(params)
+    secrets = secret_paths(doc if (st is None or explicit_mode) else (params.get('settings') or {}), listed)
     if secrets and mode & 0o077:
-        raise SettingsError('refusing to write secrets (%s) into %s with mode %04o: other users could read them. Use mode '
-                            '0600, or keep the secret out of this file (an apiKeyHelper, or a per-user file).'
-                            % (', '.join('env.' + s for s in secrets), target.path, mode))
+        raise SettingsError(_readable_secrets(secrets, target, mode))
     before = None if state.startswith('invalid') else base
     content_changed = state.startswith('invalid') or dumps(before) != dumps(doc)
     attrs = _attr_changes(st, file_owner[0], file_owner[1], mode)
@@ -378,8 +437,8 @@ def plan(params):
         user=params.get('user') if target.tier == 'user' else None,
         found=state.split(':')[0],
         checksum=checksum(raw) if raw is not None else ABSENT,
-        before=redact(before) if before is not None else None,
-        after=redact(doc),
+        before=redact(before, listed) if before is not None else None,
+        after=redact(doc, listed),
         changed_keys=changed_key_paths(before or {}, doc),
         content_changed=content_changed,
         attributes_changed=attrs,
@@ -394,12 +453,84 @@ def plan(params):
     )
 
 
+def _refuse_unloadable(target, doc):
+    """Refuse a merged document Claude Code could not load: a value nested too deeply, or a file too big."""
+    deep = settings_limits.too_deep(doc)
+    if deep is not None:
+        raise SettingsError("%s: the merged document's value at '%s' %s. Nothing was written." % (
+            target.path, settings_limits.show_deep_path(deep), settings_limits.depth_problem(deep)))
+    too_big = settings_limits.size_problem(len(dumps(doc).encode('utf-8')))
+    if too_big:
+        raise SettingsError('%s: the merged file would be %s. Nothing was written.' % (target.path, too_big))
+
+
+def read_managed_settings(managed_dir, replace=None):
+    """The managed settings Claude Code reads from the files under ``managed_dir``, merged as the client merges them:
+    ``managed-settings.json``, then ``managed-settings.d/*.json`` in name order (scalars last wins, lists union,
+    objects deep merge). ``replace``: (path, document) of a file about to be written, read as that document.
+
+    A file the client would drop whole (unreadable, not JSON, not an object, too big) adds nothing; an entry nested
+    too deeply is left out, as the client leaves it out. Returns {} when there are none.
+    """
+    paths = [posixpath.join(managed_dir, 'managed-settings.json')]
+    dropins = posixpath.join(managed_dir, 'managed-settings.d')
+    try:
+        names = sorted(name for name in os.listdir(dropins) if name.endswith('.json') and not name.startswith('.'))
+    except OSError:
+        names = []
+    paths.extend(posixpath.join(dropins, name) for name in names)
+    if replace is not None and replace[0] not in paths:
+        paths.append(replace[0])
+        paths = paths[:1] + sorted(paths[1:])
+    merged = {}
+    for path in paths:
+        if replace is not None and path == replace[0]:
+            doc = replace[1]
+        else:
+            doc = _read_managed_file(path)
+        if doc:
+            merged = deep_merge(merged, doc, 'union')
+    return merged
+
+
+def _read_managed_file(path):
+    try:
+        with open(path, 'rb') as handle:
+            raw = handle.read(settings_limits.MAX_FILE_BYTES + 1)
+        if len(raw) > settings_limits.MAX_FILE_BYTES:
+            return None
+        doc = json.loads(raw.decode('utf-8-sig'), parse_constant=_reject_constant)
+    except (OSError, IOError, ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    return dict((key, value) for key, value in doc.items() if settings_limits.too_deep(value, settings_limits.MAX_DEPTH - 1) is None)
+
+
+def _refuse_login_conflict(target, doc, params):
+    """Refuse a document that, with the managed settings of this machine, would keep Claude Code from starting: a
+    gateway credential in an account's file under a managed first-party login policy (login_policy), or both in the
+    managed settings once this managed file is written."""
+    if target.tier == 'managed':
+        if not (login_policy(doc) or gateway_credentials(doc)):
+            return
+        merged = read_managed_settings(target.helper_base, replace=(target.path, doc))
+        problem = login_policy_conflict(merged, merged)
+    else:
+        if not gateway_credentials(doc):
+            return
+        managed = read_managed_settings(params.get('managed_dir') or default_managed_dir())
+        problem = login_policy_conflict(managed, doc)
+    if problem:
+        raise SettingsError('%s: %s Nothing was written.' % (target.path, problem[0].upper() + problem[1:]))
+
+
 def _plan_delete(params, target, raw, st, base, state):
     """The plan of ``state: absent``: the drop-in goes, with the helpers the task lists."""
     helpers = _plan_helpers(target, params)
     exists = raw is not None
     return dict(file=target.path, tier=target.tier, user=None, found=state.split(':')[0],
-                checksum=checksum(raw) if exists else ABSENT, before=redact(base) if base is not None else None, after={},
+                checksum=checksum(raw) if exists else ABSENT, before=redact(base, secret_keys(params)) if base is not None else None, after={},
                 delete=True, changed_keys=changed_key_paths(base or {}, {}), content_changed=exists, attributes_changed=[],
                 mode='%04o' % stat.S_IMODE(st.st_mode) if st else None,
                 helpers=[dict((k, v) for k, v in h.items() if k != 'spec') for h in helpers],
@@ -490,6 +621,13 @@ def _delete(result, target, create, backup):
 
 
 def _write_helper(h, target, create):
+    vset = h['spec'].get('_versioned_set')
+    if vset is not None:
+        try:
+            versioned_helpers.apply_set(vset, target.uid, target.gid, target.dir_mode, create)  # once for the whole set
+        except versioned_helpers.SetError as e:
+            raise SettingsError(str(e))
+        return
     with (safe_fs.locate(h['path'], create=create) if h['state'] == 'present' else _locate_name(h['path'])) as loc:
         if h['state'] == 'absent':
             safe_fs.remove(loc)

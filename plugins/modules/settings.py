@@ -26,9 +26,15 @@ description:
     owned by root or by the user the module runs as, so a link planted in a user's home cannot redirect a write made as root.
   - A host with no drift costs one module call. A host with drift costs two (read and plan, then write), or one when
     the settings file does not exist yet or is empty (then all it will hold is the task's own, already validated).
-  - Env values whose names contain C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS) (except
-    documented switches and limits such as C(CLAUDE_CODE_SKIP_BEDROCK_AUTH) or C(MAX_THINKING_TOKENS)), and helper
-    contents, are secrets. They never appear in diffs, return values or logs.
+  - Secrets never appear in diffs, return values or logs, and are never written into a file other users can read. A
+    secret is an env value whose name contains C(TOKEN), C(KEY), C(SECRET), C(PASSWORD), C(AUTH) or C(CUSTOM_HEADERS)
+    (except documented switches and limits such as C(CLAUDE_CODE_SKIP_BEDROCK_AUTH) or C(MAX_THINKING_TOKENS)); an env
+    value that holds a URL with a password (C(https://user:password@proxy:3128), any scheme); a header list
+    (C(OTEL_EXPORTER_OTLP_HEADERS) and its per-signal forms, C(ANTHROPIC_CUSTOM_HEADERS)) with an auth header such as
+    C(Authorization), C(x-api-key) or a name containing C(token), C(key), C(secret) or C(cookie); every key listed in
+    O(secret_keys); and helper contents.
+  - A secret that changes shows in the diff as C(******** (old)) before and C(******** (new)) after; no part of either
+    value is shown.
 author:
   - fleetcfg maintainers (@fleetcfg)
 options:
@@ -104,6 +110,10 @@ options:
       - The folder of managed settings. Unset, the target decides by its platform, where Claude Code reads them,
         C(/etc/claude-code) on Linux and other POSIX systems, C(/Library/Application Support/ClaudeCode) on macOS.
       - Relative helper paths of the managed scopes resolve against this folder (not against C(managed-settings.d)).
+      - In the other scopes, the managed settings of this folder are read when the file would hold a gateway credential
+        (C(apiKeyHelper), C(ANTHROPIC_AUTH_TOKEN), C(ANTHROPIC_API_KEY)). Under a managed C(forceLoginMethod) of
+        V(claudeai) or V(console), or a managed C(forceLoginOrgUUID), the task fails, since Claude Code would refuse
+        to start.
     type: path
   dropin:
     description:
@@ -122,6 +132,17 @@ options:
         key written C(\.)), or a list of keys. Missing keys are ignored.
     type: list
     elements: raw
+    default: []
+  secret_keys:
+    description:
+      - Key paths whose values are secrets too, in the syntax of O(remove) (strings only), such as C(env.CORP_SSO_COOKIE) or
+        C(otelHeadersHelper). Everything under a listed key counts.
+      - Listed keys are treated exactly as the secrets the module finds by itself (see the description above). Their
+        values are replaced by C(********) in diffs, return values and messages, and the task fails rather than write
+        them into a file other users can read.
+      - The key paths are names, not secrets, and are shown.
+    type: list
+    elements: str
     default: []
   list_strategy:
     description:
@@ -171,6 +192,26 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      versioned:
+        description:
+          - Files that must change together, such as a client certificate and its key. The versioned helpers whose paths
+            share one folder (C(certs/client/cert.pem) and C(certs/client/key.pem)) are one set, replaced as a whole.
+          - The files go into a hidden version folder beside it, C(certs/.client-<12 hex digits>) (the start of the
+            sha256 of the set's names, modes and contents), owned by the account, with the folder mode of the scope
+            (C(0700), or C(0755) in managed and project scopes); C(certs/client) is a symlink to it, owned by the account.
+            A new version is written completely, the link is switched with one rename, and then the old version folder
+            is removed, so the paths the settings point at stay the same and a reader never gets a new certificate with
+            an old key. A run killed at any moment leaves the old set or the new one in place, and the next run completes.
+          - The folder must be one of its own, below another folder, holding versioned helpers only, and not holding the
+            settings file. The module replaces only a link it made (to a sibling C(.<name>-<12 hex digits>)), an empty
+            folder, or nothing; a folder with files in it, a file, or a link to anywhere else there is refused and left as
+            it is, never followed.
+          - With O(helpers[].state=absent) for every file of the set, the link and every version folder are removed (and,
+            from a real folder there, the set's files). A file listed absent in a set that has others present is left out
+            of the next version.
+          - Check mode and C(--diff) show which version folder each file moves from and to, never the contents.
+        type: bool
+        default: false
   validate:
     description:
       - V(strict) checks what the task writes against the collection's schema and its rules (unknown keys with the
@@ -178,13 +219,17 @@ options:
         fails on existing content that would make Claude Code ignore the file.
       - V(loose) checks types and allowed values only, as the published schema does; unknown top-level keys pass.
       - V(none) checks nothing but that the result is a JSON object.
+      - At every level, the task fails on what Claude Code cannot load at all, before anything is written; a settings
+        file of more than 2 MiB (2097152 bytes), or a value nested more than 64 levels deep (objects and arrays, the
+        top level of the file counted).
     type: str
     choices: [strict, loose, none]
     default: strict
   replace_invalid:
     description:
-      - When the existing file is not valid JSON or not an object, keep it as a backup and write a new file from the task's
-        keys. Without it the task fails and the file is left as it was.
+      - When the existing file is not valid JSON or not an object, or is one Claude Code cannot load (more than 2 MiB, or
+        a value nested more than 64 levels deep), keep it as a backup and write a new file from the task's keys.
+        Without it the task fails naming the reason, and the file is left as it was.
     type: bool
     default: false
   backup:
@@ -320,6 +365,10 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_f
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC_RULES, module_spec
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import AccountMissing, SettingsError, apply, file_params, plan, public
 
+# The result does not echo the arguments (ansible-core's invocation): settings may hold secrets that are found by their
+# value or listed in secret_keys, which no_log cannot name.
+NOT_SHOWN = dict(module_args='(not shown: the arguments may hold secrets)')
+
 
 def main():
     # The protocol options of the action plugins (settings_args.INTERNAL_SPEC) join the spec only when they were sent.
@@ -328,7 +377,7 @@ def main():
     params = module.params
     apply_phase = params.get('_phase') == 'apply' and not module.check_mode
     if params.get('_phase') not in (None, 'plan', 'apply'):
-        module.fail_json(msg='_phase: expected plan or apply (an internal option of the action plugin)')
+        module.fail_json(msg='_phase: expected plan or apply (an internal option of the action plugin)', invocation=NOT_SHOWN)
     files = file_params(params)
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
     # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
@@ -353,12 +402,12 @@ def main():
                 # This account only; the host's other accounts go on.
                 out.append(dict(user=one['user'], skipped=True, leaving=leaving, reason=msg, changed=False, would_change=False))
                 continue
-            module.fail_json(msg=msg, files=out)
+            module.fail_json(msg=msg, files=out, invocation=NOT_SHOWN)
         item = public(result)
         item['would_change'] = result['changed']
         item['changed'] = written and result['changed']
         out.append(item)
-    module.exit_json(changed=any(item['changed'] for item in out), files=out)
+    module.exit_json(changed=any(item['changed'] for item in out), files=out, invocation=NOT_SHOWN)
 
 
 if __name__ == '__main__':

@@ -35,12 +35,16 @@ except ImportError as exc:  # the controller needs jsonschema; see requirements/
     HAS_JSONSCHEMA = False
     JSONSCHEMA_IMPORT_ERROR = exc
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import settings_limits
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
+    REDACTED,
     format_key_path,
     get_key_path,
     is_secret_name,
     is_secret_path,
     parse_key_path,
+    parse_secret_keys,
+    url_has_password,
 )
 
 LEVELS = ('strict', 'loose', 'none')
@@ -123,26 +127,31 @@ def tiers_of(keys):
 # ---------------------------------------------------------------------------------------------------------
 # Public API
 
-def check_input(settings, tier, level='strict'):
+def check_input(settings, tier, level='strict', secret_keys=()):
     """Validate what a task asks to write.
 
     Returns ``(normalized_settings, errors)``. ``tier`` is one of TIERS, or None when the file's tier is
     unknown (then only the rules that hold in every tier apply). See docs/validation.md for the levels.
+    ``secret_keys``: key paths the task declares secret; their values are never shown, as other secrets.
     """
     _check_args(tier, level)
+    listed = parse_secret_keys(secret_keys)
     if not isinstance(settings, dict):
         return settings, ['settings: %s, expected an object (a mapping of settings keys)' % _describe(settings, False)]
+    too_much = _limit_problems(settings)
+    if too_much:
+        return settings, too_much  # at every level: Claude Code would not load it (and the schema is not applied to it)
     if level == 'none':
         return settings, []
 
     normalized = _normalize_env(settings)
     issues = []  # (path, message)
-    for path, problem in _env_bool_problems(normalized):
+    for path, problem in _env_bool_problems(normalized, listed=listed):
         issues.append((path, problem))
     skip = set(path for path, dummy in issues)
 
     for error in _schema_errors(normalized, skip):
-        for path, kind, problem in _explain(error):
+        for path, kind, problem in _explain(error, listed=listed):
             if kind == 'unknown' and len(path) == 1 and level == 'loose':
                 continue
             issues.append((path, problem))
@@ -154,14 +163,16 @@ def check_input(settings, tier, level='strict'):
     return normalized, [('%s: %s' % (_display('settings', path), problem)) for path, problem in _sorted_unique(issues)]
 
 
-def check_result(doc, task_paths, tier, level='strict', path_label='the file'):
+def check_result(doc, task_paths, tier, level='strict', path_label='the file', secret_keys=()):
     """Judge the merged (redacted) document the module is about to write.
 
     Returns ``(errors, warnings)``. Errors are problems that make Claude Code ignore the whole file;
     warnings are oddities the client tolerates (the user's content is kept as it is). Warnings at or
-    under one of ``task_paths`` are left out: the task's own values were checked by check_input.
+    under one of ``task_paths`` are left out: the task's own values were checked by check_input. A redacted
+    value (``********``) is judged by its type only. ``secret_keys``: as for check_input.
     """
     _check_args(tier, level)
+    listed = parse_secret_keys(secret_keys)
     if level == 'none':
         return [], []
     if not isinstance(doc, dict):
@@ -180,19 +191,22 @@ def check_result(doc, task_paths, tier, level='strict', path_label='the file'):
             checked['env'] = dict((name, _env_string(value) if name in numbers else value) for name, value in env.items())
             for name in numbers:
                 path = ('env', name)
+                hidden = _hidden(path, env[name], listed)
                 warnings.append((path, "%s: existing key '%s' %s; Claude Code accepts a number here, but the published schema "
-                                       "expects a string such as '%s'" % (path_label, _display('', path), _describe(env[name], _hidden(path), 'is'),
-                                                                          '...' if _hidden(path) else _env_string(env[name]))))
+                                       "expects a string such as '%s'" % (path_label, _display('', path), _describe(env[name], hidden, 'is'),
+                                                                          '...' if hidden else _env_string(env[name]))))
     # The client reads any existing env value as text (measured: true -> "true", null -> "null"), so a value
     # that is not a string is kept with a warning; the task itself may not write one (check_input).
     skip = set()
-    for path, problem in _env_bool_problems(checked, mode='is'):
+    for path, problem in _env_bool_problems(checked, mode='is', listed=listed):
         warnings.append((path, "%s: existing key '%s' %s; Claude Code reads it as the text '%s'" % (
             path_label, _display('', path), problem.split(';')[0], _json(env[path[1]]))))
         skip.add(path)
 
     for error in _schema_errors(checked, skip):
-        for path, kind, problem in _explain(error, mode='is'):
+        if error.instance == REDACTED and error.validator in _AFTER_TYPE:
+            continue  # a secret's value is not on the controller: only its type can be judged
+        for path, kind, problem in _explain(error, mode='is', listed=listed):
             if len(path) == 2 and path[0] == 'env' and error.validator == 'type':
                 warnings.append((path, "%s: existing key '%s' %s; Claude Code reads it as text" % (path_label, _display('', path), problem)))
             elif kind == 'unknown':
@@ -223,6 +237,22 @@ def _check_args(tier, level):
         raise ValueError('tier must be one of %s or None, got %r' % (', '.join(TIERS), tier))
 
 
+def _limit_problems(settings):
+    """What Claude Code could not load whatever the keys (settings_limits): a value nested too deeply, or keys that
+    alone make a file too big. Checked first, so that nothing else walks a deep document."""
+    deep = settings_limits.too_deep(settings)
+    if deep is not None:
+        return ['%s: %s' % (settings_limits.show_deep_path(deep, 'settings'), settings_limits.depth_problem(deep))]
+    try:
+        size = len(json.dumps(settings, indent=2, ensure_ascii=False, default=str).encode('utf-8'))
+    except (TypeError, ValueError):
+        return []  # not JSON: the schema says what is wrong with it
+    too_big = settings_limits.size_problem(size)
+    if too_big:
+        return ["settings: the task's keys alone are %s" % too_big]
+    return []
+
+
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -244,7 +274,7 @@ def _normalize_env(settings):
     return normalized
 
 
-def _env_bool_problems(doc, mode='got'):
+def _env_bool_problems(doc, mode='got', listed=()):
     """Boolean env values: an error with the advice that fits the variable (Ansible turns yes/true into booleans)."""
     env = doc.get('env')
     if not isinstance(env, dict):
@@ -263,7 +293,7 @@ def _env_bool_problems(doc, mode='got'):
                       "non-empty value, even '0' or 'false', as on)")
         else:
             advice = 'use one of %s' % _one_of(enum)
-        problems.append((path, '%s, expected a string; %s' % (_describe(value, _hidden(path), mode), advice)))
+        problems.append((path, '%s, expected a string; %s' % (_describe(value, _hidden(path, value, listed), mode), advice)))
     return problems
 
 
@@ -310,7 +340,7 @@ def _schema_errors(doc, skip):
     return [e for e in errors if not (e.validator in _AFTER_TYPE and tuple(e.absolute_path) in typed and 'propertyNames' not in e.schema_path)]
 
 
-def _explain(error, mode='got'):
+def _explain(error, mode='got', listed=()):
     """[(path, kind, problem)] for one jsonschema error. kind: 'unknown', 'env-name' or 'invalid'.
 
     ``problem`` reads after the key: "got string 'x', expected one of 'a', 'b'" (mode 'got') or
@@ -320,7 +350,7 @@ def _explain(error, mode='got'):
     path = tuple(error.absolute_path)
     value = error.instance
     validator = error.validator
-    hidden = _hidden(path)
+    hidden = _hidden(path, value, listed)
 
     if 'propertyNames' in error.relative_schema_path:
         # jsonschema reports a bad name at the object's path with the name as the instance.
@@ -350,7 +380,7 @@ def _explain(error, mode='got'):
             _describe(value, hidden, mode), 's' if len(missing) > 1 else '', _join_words(["'%s'" % k for k in missing])))]
 
     if validator in ('anyOf', 'oneOf'):
-        return _explain_alternatives(error, mode)
+        return _explain_alternatives(error, mode, listed)
 
     expected = _expected(validator, error.validator_value, error.schema)
     got = _describe(value, hidden, mode)
@@ -364,7 +394,7 @@ def _explain(error, mode='got'):
     return [(path, 'invalid', problem)]
 
 
-def _explain_alternatives(error, mode):
+def _explain_alternatives(error, mode, listed=()):
     """An anyOf/oneOf failure: the errors of the one alternative that fits the value's shape, else a summary."""
     path = tuple(error.absolute_path)
     by_branch = {}
@@ -382,12 +412,12 @@ def _explain_alternatives(error, mode):
     if len(plausible) == 1:
         results = []
         for sub in plausible[0]:
-            results.extend(_explain(sub, mode))
+            results.extend(_explain(sub, mode, listed))
         if results:
             return results
     summaries = [s for s in (_summary(branch) for branch in error.validator_value) if s]
     expected = _join_words(summaries, 'or') if summaries else 'a different value'
-    return [(path, 'invalid', '%s, expected %s' % (_describe(error.instance, _hidden(path), mode), expected))]
+    return [(path, 'invalid', '%s, expected %s' % (_describe(error.instance, _hidden(path, error.instance, listed), mode), expected))]
 
 
 def _expected(validator, spec, schema):
@@ -503,15 +533,16 @@ def _result_error(label, path, problem):
 # ---------------------------------------------------------------------------------------------------------
 # Words
 
-def _hidden(path):
+def _hidden(path, value=None, listed=()):
     """Whether the value at this path must not be shown.
 
-    A secret env entry (settings_doc decides), or any other value stored under a name the user chose that
+    A secret (settings_doc decides: an env entry secret by name or by value, a key the task lists in
+    secret_keys, and anywhere a URL with a password), or any other value stored under a name the user chose that
     looks like a secret (an HTTP header such as Authorization, a plugin option such as apiKey). Names the
     schema defines (apiKeyHelper, awsAuthRefresh, ...) hold commands, not secrets, and stay visible.
     """
     keys = tuple(k for k in path if isinstance(k, str))
-    if is_secret_path(keys):
+    if is_secret_path(keys, value, listed) or url_has_password(value):
         return True
     return bool(keys) and keys[0] != 'env' and is_secret_name(keys[-1]) and keys[-1] not in _schema_names()
 

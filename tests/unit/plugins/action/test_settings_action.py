@@ -12,7 +12,7 @@ import pytest
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleetcfg.claude_code.plugins.action.settings import check_task, tier_of
+from ansible_collections.fleetcfg.claude_code.plugins.action.settings import check_task, diff_of, tier_of
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
 
 
@@ -41,7 +41,7 @@ def test_valid_task_is_normalized():
     module_args, tier, paths = check_task(task(settings={'env': {'API_TIMEOUT_MS': 600000}}, remove=['env.ANTHROPIC_API_KEY'],
                                                helpers=[dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper')]))
     assert module_args['settings'] == {'env': {'API_TIMEOUT_MS': '600000'}}
-    assert module_args['helpers'] == [dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper', state='present')]
+    assert module_args['helpers'] == [dict(path='bin/h', content='#!/bin/sh\n', setting='apiKeyHelper', state='present', versioned=False)]
     assert tier == 'user'
     assert set(paths) == {('env', 'API_TIMEOUT_MS'), ('env', 'ANTHROPIC_API_KEY'), ('apiKeyHelper',)}
     assert 'path' not in module_args  # options not given are not sent
@@ -76,6 +76,42 @@ def test_users_only_for_user_scope():
 def test_secret_values_never_in_messages():
     message = failure(settings={'env': {'ANTHROPIC_AUTH_TOKEN': ['s3cr3t-value']}})
     assert 's3cr3t-value' not in message
+
+
+def test_secret_keys_are_checked_and_sent_to_the_target():
+    assert "secret_keys[1]: invalid key path 'env.'" in failure(secret_keys=['otelHeadersHelper', 'env.'])
+    module_args = check_task(task(secret_keys=['env.CORP_SSO_COOKIE'], settings={'env': {'CORP_SSO_COOKIE': 'c'}}))[0]
+    assert module_args['secret_keys'] == ['env.CORP_SSO_COOKIE']
+
+
+def test_a_listed_secret_is_not_shown_in_input_errors():
+    message = failure(secret_keys=['effortLevel'], settings={'effortLevel': 'listed-s3cr3t'})
+    assert 'settings.effortLevel: got a string (value hidden)' in message and 'listed-s3cr3t' not in message
+
+
+def plan_of(before, after, changed_keys, found='present'):
+    return dict(file='/f', found=found, before=before, after=after, changed_keys=changed_keys, content_changed=True, helpers=[])
+
+
+def test_the_diff_shows_a_changed_secret_as_changed_and_an_unchanged_one_as_before():
+    plan = plan_of({'env': {'ANTHROPIC_AUTH_TOKEN': '********', 'HTTPS_PROXY': '********', 'AWS_REGION': 'a'}},
+                   {'env': {'ANTHROPIC_AUTH_TOKEN': '********', 'HTTPS_PROXY': '********', 'AWS_REGION': 'b'}},
+                   ['env.AWS_REGION', 'env.HTTPS_PROXY'])
+    diff = only_diff(plan)
+    assert '"HTTPS_PROXY": "******** (old)"' in diff['before'] and '"HTTPS_PROXY": "******** (new)"' in diff['after']
+    assert '"ANTHROPIC_AUTH_TOKEN": "********"' in diff['before'] and '"ANTHROPIC_AUTH_TOKEN": "********"' in diff['after']
+    assert plan['after']['env']['HTTPS_PROXY'] == '********', 'the plan (and the returned settings) stay as they were'
+
+
+def test_the_diff_of_a_new_file_shows_secrets_redacted():
+    diff = only_diff(plan_of(None, {'env': {'ANTHROPIC_AUTH_TOKEN': '********'}}, ['env.ANTHROPIC_AUTH_TOKEN'], found='absent'))
+    assert diff['before'] == '' and '"ANTHROPIC_AUTH_TOKEN": "********"' in diff['after']
+
+
+def only_diff(plan):
+    diffs = diff_of(plan)
+    assert len(diffs) == 1
+    return diffs[0]
 
 
 def test_helper_env_conflicts_are_refused():

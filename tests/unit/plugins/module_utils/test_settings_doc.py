@@ -254,7 +254,7 @@ def test_is_secret_path():
     assert not sd.is_secret_path(('env',))
 
 
-def test_redact_replaces_only_secret_named_env_string_values():
+def test_redact_replaces_only_secret_named_env_strings_in_lists_too():
     doc = {
         'env': {
             'ANTHROPIC_AUTH_TOKEN': 'sk-live-123',
@@ -275,7 +275,7 @@ def test_redact_replaces_only_secret_named_env_string_values():
         'ANTHROPIC_BASE_URL': 'https://gw.example.com',
         'ANTHROPIC_API_KEY': '',
         'MY_SECRET_NUM': 1234,
-        'MY_SECRET_LIST': ['a'],
+        'MY_SECRET_LIST': [sd.REDACTED],
         'AWS_REGION': 'eu-west-1',
     }
     assert list(result['env']) == list(doc['env'])
@@ -307,6 +307,153 @@ def test_secret_env_names():
 @pytest.mark.parametrize('doc', [{}, {'env': None}, {'env': 'x'}, [], None])
 def test_secret_env_names_without_env_object(doc):
     assert sd.secret_env_names(doc) == []
+
+
+# secrets found by value, and keys a team lists
+
+@pytest.mark.parametrize('value', [
+    'https://user:pass@proxy.corp:3128', 'http://u:p@10.0.0.1:8080', 'socks5://svc:s3cr3t@proxy:1080', 'HTTPS://U:P@H',
+    'https://:only-a-password@proxy', 'https://user:p%40ss@proxy', 'http://proxy-a:3128 https://user:pass@proxy-b',
+])
+def test_a_url_with_a_password_is_a_secret_whatever_the_name(value):
+    assert sd.url_has_password(value)
+    assert sd.is_secret('HTTPS_PROXY', value)
+    assert sd.is_secret('CORP_MIRROR', value)
+
+
+@pytest.mark.parametrize('value', [
+    'https://user@proxy:3128', 'http://proxy.corp:3128', 'https://user:@proxy', 'https://registry.example.com:443/@scope/pkg',
+    'https://gw.example.com/v1?next=a:b@c', 'user:pass', 'localhost,.corp.example.com', '', None, 3128,
+])
+def test_a_url_without_a_password_is_not_a_secret(value):
+    assert not sd.url_has_password(value)
+    assert not sd.is_secret('HTTPS_PROXY', value)
+
+
+@pytest.mark.parametrize('value', [
+    'Authorization=Basic%20dXNlcjpwYXNz', 'x-scope-orgid=t1,authorization=Bearer%20abc', 'api-key=nr-123', 'x-api-key=k',
+    'X-SF-TOKEN=abc', 'DD-API-KEY=abc', 'x-honeycomb-team=abc', 'cookie=session%3Dabc', 'x-tenant=t1, x-any=Bearer%20abc',
+    'proxy-authorization=Basic%20abc', 'x-client-secret=abc',
+])
+def test_otlp_headers_with_an_auth_header_are_a_secret(value):
+    for name in ('OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'):
+        assert sd.header_list_has_secret(name, value)
+        assert sd.is_secret(name, value)
+
+
+@pytest.mark.parametrize('value', ['x-scope-orgid=tenant1', 'x-tenant=a,x-env=prod', '', 'no-separator-here'])
+def test_otlp_headers_without_an_auth_header_are_not_a_secret(value):
+    assert not sd.is_secret('OTEL_EXPORTER_OTLP_HEADERS', value)
+
+
+def test_custom_headers_are_secret_by_name_and_their_auth_headers_by_value():
+    assert sd.is_secret('ANTHROPIC_CUSTOM_HEADERS', 'X-Team: platform')  # by name, as before
+    assert sd.header_list_has_secret('ANTHROPIC_CUSTOM_HEADERS', 'X-Team: platform\nx-litellm-api-key: sk-1')
+    assert sd.header_list_has_secret('ANTHROPIC_CUSTOM_HEADERS', 'Proxy-Authorization: Basic abc')
+    assert not sd.header_list_has_secret('ANTHROPIC_CUSTOM_HEADERS', 'X-Team: platform\nX-Env: prod')
+    assert not sd.header_list_has_secret('OTHER_HEADERS', 'Authorization=Bearer%20x'), 'only the known header lists'
+
+
+@pytest.mark.parametrize('name', ['Authorization', 'proxy-authorization', 'X-Api-Key', 'api-key', 'x-goog-api-key',
+                                  'X-Auth-Token', 'Cookie', 'x-client-secret', 'x-honeycomb-team', 'X-Amz-Signature'])
+def test_is_secret_header(name):
+    assert sd.is_secret_header(name)
+
+
+@pytest.mark.parametrize('name', ['x-scope-orgid', 'anthropic-beta', 'x-tenant', 'content-type', 'anthropic-workspace-id'])
+def test_is_not_secret_header(name):
+    assert not sd.is_secret_header(name, 'plain')
+    assert sd.is_secret_header(name, 'Bearer abc'), 'a value with an authorization scheme is a credential'
+
+
+def test_listed_key_paths_are_secrets_with_everything_under_them():
+    listed = sd.parse_secret_keys(['env.CORP_SSO_COOKIE', 'otelHeadersHelper', 'pluginConfigs.corp@m.options'])
+    assert listed == (('env', 'CORP_SSO_COOKIE'), ('otelHeadersHelper',), ('pluginConfigs', 'corp@m', 'options'))
+    assert sd.is_secret('CORP_SSO_COOKIE', 'abc', listed)
+    assert not sd.is_secret('CORP_SSO_COOKIE', 'abc')
+    assert sd.is_secret_path(('otelHeadersHelper',), '/bin/h', listed)
+    assert sd.is_secret_path(('pluginConfigs', 'corp@m', 'options', 'tenant'), 'x', listed)
+    assert not sd.is_secret_path(('pluginConfigs', 'corp@m'), {}, listed)
+    assert sd.is_secret_path(('otelHeadersHelper',), '/bin/h', ['otelHeadersHelper']), 'strings are parsed'
+
+
+def test_parse_secret_keys_rejects_bad_paths():
+    with pytest.raises(ValueError):
+        sd.parse_secret_keys(['env..X'])
+
+
+def test_secret_reason_says_why():
+    listed = [('otelHeadersHelper',)]
+    assert sd.secret_reason(('env', 'ANTHROPIC_AUTH_TOKEN'), 'x') == 'a secret by its name'
+    assert sd.secret_reason(('env', 'HTTPS_PROXY'), 'http://u:p@h') == 'a URL with a password'
+    assert sd.secret_reason(('env', 'OTEL_EXPORTER_OTLP_HEADERS'), 'authorization=x') == 'an auth header'
+    assert sd.secret_reason(('otelHeadersHelper',), '/h', listed) == 'listed in secret_keys'
+    assert sd.secret_reason(('env', 'HTTPS_PROXY'), 'http://h') is None
+    assert sd.secret_reason(('model',), 'http://u:p@h') is None, 'by value only in env (or listed)'
+
+
+def test_redact_hides_secrets_found_by_value_and_listed_keys_and_keeps_types():
+    doc = {
+        'env': {'HTTPS_PROXY': 'http://svc:pw-123@proxy:3128', 'NO_PROXY': 'localhost', 'HTTP_PROXY': 'http://proxy:3128',
+                'OTEL_EXPORTER_OTLP_HEADERS': 'authorization=Bearer%20otlp-456', 'CORP_SSO_COOKIE': 'cookie-789',
+                'OTEL_EXPORTER_OTLP_ENDPOINT': 'https://otel.corp:4318'},
+        'otelHeadersHelper': '/usr/local/bin/otel-headers --token helper-000',
+        'pluginConfigs': {'corp@m': {'options': {'tenant': 'tenant-111', 'retries': 3, 'hosts': ['h-222']}}},
+        'model': 'sonnet',
+    }
+    listed = ['env.CORP_SSO_COOKIE', 'otelHeadersHelper', 'pluginConfigs.corp@m.options']
+    result = sd.redact(doc, listed)
+    assert result['env'] == {'HTTPS_PROXY': sd.REDACTED, 'NO_PROXY': 'localhost', 'HTTP_PROXY': 'http://proxy:3128',
+                             'OTEL_EXPORTER_OTLP_HEADERS': sd.REDACTED, 'CORP_SSO_COOKIE': sd.REDACTED,
+                             'OTEL_EXPORTER_OTLP_ENDPOINT': 'https://otel.corp:4318'}
+    assert result['otelHeadersHelper'] == sd.REDACTED
+    assert result['pluginConfigs'] == {'corp@m': {'options': {'tenant': sd.REDACTED, 'retries': 3, 'hosts': [sd.REDACTED]}}}
+    assert result['model'] == 'sonnet'
+    text = json.dumps(result)
+    for marker in ('pw-123', 'otlp-456', 'cookie-789', 'helper-000', 'tenant-111', 'h-222'):
+        assert marker not in text
+    assert sd.redact(doc)['env']['CORP_SSO_COOKIE'] == 'cookie-789', 'not listed: not a secret'
+
+
+def test_secret_paths_name_every_secret_with_its_reason_sorted():
+    doc = {'env': {'HTTPS_PROXY': 'http://u:p@h', 'ANTHROPIC_API_KEY': 'k', 'EMPTY_TOKEN': '', 'AWS_REGION': 'r'},
+           'otelHeadersHelper': '/h', 'unlisted': 'x'}
+    assert sd.secret_paths(doc, ['otelHeadersHelper']) == [
+        ('env.ANTHROPIC_API_KEY', 'a secret by its name'), ('env.HTTPS_PROXY', 'a URL with a password'),
+        ('otelHeadersHelper', 'listed in secret_keys')]
+    assert sd.secret_env_names(doc) == ['ANTHROPIC_API_KEY', 'HTTPS_PROXY']
+
+
+def test_mark_changed_secrets_shows_a_changed_secret_as_changed_without_its_value():
+    before = {'env': {'ANTHROPIC_AUTH_TOKEN': 'old-1', 'HTTPS_PROXY': 'http://u:old-2@p', 'AWS_SESSION_TOKEN': 'same'}}
+    after = {'env': {'ANTHROPIC_AUTH_TOKEN': 'new-1', 'HTTPS_PROXY': 'http://u:new-2@p', 'AWS_SESSION_TOKEN': 'same'}}
+    old, new = sd.mark_changed_secrets(sd.redact(before), sd.redact(after), sd.changed_key_paths(before, after))
+    assert old['env'] == {'ANTHROPIC_AUTH_TOKEN': '******** (old)', 'HTTPS_PROXY': '******** (old)', 'AWS_SESSION_TOKEN': sd.REDACTED}
+    assert new['env'] == {'ANTHROPIC_AUTH_TOKEN': '******** (new)', 'HTTPS_PROXY': '******** (new)', 'AWS_SESSION_TOKEN': sd.REDACTED}
+    assert sd.dumps(old) != sd.dumps(new)
+    for marker in ('old-1', 'new-1', 'old-2', 'new-2', 'same'):
+        assert marker not in sd.dumps(old) + sd.dumps(new)
+
+
+def test_mark_changed_secrets_leaves_visible_changes_and_unchanged_secrets_alone():
+    before = {'env': {'A_TOKEN': 'x', 'GONE_TOKEN': 'y', 'AWS_REGION': 'a'}, 'list': ['p'], 'k.dot': {'B_KEY': 1}}
+    after = {'env': {'A_TOKEN': 'x', 'NEW_TOKEN': 'z', 'AWS_REGION': 'b'}, 'list': ['q'], 'k.dot': {'B_KEY': 2}}
+    rb, ra = sd.redact(before), sd.redact(after)
+    old, new = sd.mark_changed_secrets(rb, ra, sd.changed_key_paths(before, after))
+    assert (old, new) == (rb, ra)
+    assert old is not rb and new is not ra, 'copies'
+    # a secret list, and a secret in an object whose key has a dot, listed by key path
+    before = {'p': {'o.x': {'s': ['a', 'b']}}}
+    after = {'p': {'o.x': {'s': ['c', 'd']}}}
+    listed = [('p',)]
+    old, new = sd.mark_changed_secrets(sd.redact(before, listed), sd.redact(after, listed), sd.changed_key_paths(before, after))
+    assert old == {'p': {'o.x': {'s': ['******** (old)', '******** (old)']}}}
+    assert new == {'p': {'o.x': {'s': ['******** (new)', '******** (new)']}}}
+
+
+def test_mark_changed_secrets_tolerates_missing_documents():
+    assert sd.mark_changed_secrets(None, {'env': {'A_TOKEN': sd.REDACTED}}, ['env.A_TOKEN']) == (None, {'env': {'A_TOKEN': sd.REDACTED}})
+    assert sd.mark_changed_secrets({}, {}, ['', 'a..b']) == ({}, {})
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -516,6 +516,97 @@ def test_managed_file_can_carry_non_secret_switches(tmp_path, name, value):
     assert result['after'] == {'env': {name: value}}
 
 
+PROXY_PASSWORD = 'proxy-pw-0123456789'
+PROXY = 'http://svc-claude:%s@proxy.corp.example.com:3128' % PROXY_PASSWORD
+OTLP_TOKEN = 'otlp-token-0123456789'
+OTLP_HEADERS = 'x-scope-orgid=platform,Authorization=Bearer%20' + OTLP_TOKEN
+
+
+def test_a_proxy_password_into_a_managed_drop_in_is_refused_naming_the_reason(tmp_path):
+    etc = tmp_path / 'etc'
+    task = params(scope='managed_dropin', dropin='50-network.json', managed_dir=str(etc),
+                  settings={'env': {'HTTPS_PROXY': PROXY, 'NO_PROXY': 'localhost'}})
+    for phase in (plan, apply):
+        with pytest.raises(SettingsError) as e:
+            phase(task)
+        message = str(e.value)
+        assert message.startswith('refusing to write secrets (env.HTTPS_PROXY: a URL with a password) into %s with mode 0644'
+                                  % (etc / 'managed-settings.d' / '50-network.json'))
+        assert 'readable by every user' in message and 'scope user' in message
+        assert PROXY_PASSWORD not in message and 'proxy.corp' not in message
+    assert not etc.exists()
+
+
+def test_an_otlp_auth_header_into_an_existing_managed_drop_in_is_refused(tmp_path):
+    folder = tmp_path / 'managed-settings.d'
+    os.makedirs(str(folder))
+    path = write(folder / '60-otel.json', '{"env": {"CLAUDE_CODE_ENABLE_TELEMETRY": "1"}}', 0o644)
+    with pytest.raises(SettingsError, match=r'\(env\.OTEL_EXPORTER_OTLP_HEADERS: an auth header\)') as e:
+        apply(params(scope='managed_dropin', dropin='60-otel.json', managed_dir=str(tmp_path),
+                     settings={'env': {'OTEL_EXPORTER_OTLP_HEADERS': OTLP_HEADERS}}))
+    assert OTLP_TOKEN not in str(e.value)
+    assert read(path) == b'{"env": {"CLAUDE_CODE_ENABLE_TELEMETRY": "1"}}'
+
+
+def test_a_proxy_password_into_a_0644_user_file_is_refused(tmp_path):
+    path = write(tmp_path / 'settings.json', '{}', 0o644)
+    with pytest.raises(SettingsError, match=r'env\.HTTP_PROXY: a URL with a password.*mode 0644.*Use mode 0600') as e:
+        apply(params(path=path, settings={'env': {'HTTP_PROXY': PROXY}}))
+    assert PROXY_PASSWORD not in str(e.value)
+    assert read(path) == b'{}'
+
+
+def test_a_url_without_a_password_and_otlp_headers_without_auth_go_into_a_managed_file(tmp_path):
+    env = {'HTTPS_PROXY': 'http://proxy.corp.example.com:3128', 'OTEL_EXPORTER_OTLP_HEADERS': 'x-scope-orgid=platform',
+           'ANTHROPIC_BASE_URL': 'https://svc@gw.example.com'}
+    result = apply(params(scope='managed', managed_dir=str(tmp_path / 'etc'), settings={'env': env}))
+    assert result['after'] == {'env': env}
+    assert attrs(tmp_path / 'etc' / 'managed-settings.json')[2] == 0o644
+
+
+def test_secrets_found_by_value_are_written_0600_and_redacted_before_and_after(tmp_path):
+    path = write(tmp_path / 'settings.json', json.dumps({'env': {'HTTPS_PROXY': 'http://old:%s@p:3128' % PROXY_PASSWORD}}), 0o600)
+    result = apply(params(path=path, settings={'env': {'HTTPS_PROXY': PROXY, 'OTEL_EXPORTER_OTLP_HEADERS': OTLP_HEADERS}}))
+    written = json.loads(read(path).decode('utf-8'))['env']
+    assert written == {'HTTPS_PROXY': PROXY, 'OTEL_EXPORTER_OTLP_HEADERS': OTLP_HEADERS}
+    assert result['before']['env'] == {'HTTPS_PROXY': REDACTED}
+    assert result['after']['env'] == {'HTTPS_PROXY': REDACTED, 'OTEL_EXPORTER_OTLP_HEADERS': REDACTED}
+    assert result['changed_keys'] == ['env.HTTPS_PROXY', 'env.OTEL_EXPORTER_OTLP_HEADERS']
+    out = json.dumps(public(result))
+    for marker in (PROXY_PASSWORD, OTLP_TOKEN, 'svc-claude'):
+        assert marker not in out
+
+
+def test_a_listed_secret_key_is_redacted_and_refused_in_a_readable_file(tmp_path):
+    os.chown(str(tmp_path), NOBODY, NOBODY)
+    listed = ['env.CORP_SSO_COOKIE', 'otelHeadersHelper']
+    settings = {'env': {'CORP_SSO_COOKIE': 'cookie-0123456789'}, 'otelHeadersHelper': '/opt/corp/otel-headers --tenant t-42'}
+    with pytest.raises(SettingsError) as e:
+        apply(params(scope='project', project_dir=str(tmp_path), secret_keys=listed, settings=settings))
+    assert 'env.CORP_SSO_COOKIE: listed in secret_keys, otelHeadersHelper: listed in secret_keys' in str(e.value)
+    assert 'cookie-0123456789' not in str(e.value) and 't-42' not in str(e.value)
+    assert os.listdir(str(tmp_path)) == []
+    result = apply(params(scope='local', project_dir=str(tmp_path), secret_keys=listed, settings=settings))
+    assert result['after'] == {'env': {'CORP_SSO_COOKIE': REDACTED}, 'otelHeadersHelper': REDACTED}
+    assert json.loads(read(tmp_path / '.claude' / 'settings.local.json').decode('utf-8')) == settings
+    # without secret_keys, the same keys are no secrets
+    assert apply(params(scope='local', project_dir=str(tmp_path), settings=settings))['after'] == settings
+
+
+def test_listed_secret_keys_are_redacted_when_a_drop_in_is_deleted(tmp_path):
+    folder = tmp_path / 'managed-settings.d'
+    os.makedirs(str(folder))
+    write(folder / '70-x.json', json.dumps({'otelHeadersHelper': '/opt/h --token t-77'}), 0o644)
+    result = plan(params(scope='managed_dropin', dropin='70-x.json', managed_dir=str(tmp_path), state='absent',
+                         secret_keys=['otelHeadersHelper']))
+    assert result['before'] == {'otelHeadersHelper': REDACTED}
+
+
+def test_a_bad_secret_keys_path_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match='secret_keys: invalid key path'):
+        plan(params(path=str(tmp_path / 'settings.json'), secret_keys=['env..X']))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # concurrent changes
 

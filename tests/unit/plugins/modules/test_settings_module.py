@@ -85,3 +85,27 @@ def test_check_mode_writes_nothing_for_any_account(tmp_path, capsys):
     assert [f.get('would_change') for f in result['files']] == [False, True]
     assert result['changed'] is False
     assert not (tmp_path / 'cfg').exists()
+
+
+PROXY_PASSWORD = 'module-proxy-pw-4242'
+
+
+def test_the_modules_output_holds_no_secret_found_by_value_or_listed(tmp_path, capsys):
+    env = {'HTTPS_PROXY': 'http://svc:%s@proxy:3128' % PROXY_PASSWORD, 'OTEL_EXPORTER_OTLP_HEADERS': 'authorization=Bearer%20otlp-4242',
+           'CORP_SSO_COOKIE': 'cookie-4242'}
+    code, result = run(capsys, **task(tmp_path, settings={'env': env}, secret_keys=['env.CORP_SSO_COOKIE']))
+    assert code == 0 and result['changed'] is True
+    out = json.dumps(result)
+    for marker in (PROXY_PASSWORD, 'otlp-4242', 'cookie-4242'):
+        assert marker not in out
+    assert result['files'][0]['after']['env'] == dict((name, '********') for name in env)
+    assert json.load(open(str(tmp_path / 'cfg' / 'settings.json'))) == {'env': env}
+
+
+def test_the_module_refuses_a_proxy_password_in_a_managed_drop_in_without_showing_it(tmp_path, capsys):
+    code, result = run(capsys, scope='managed_dropin', dropin='50-net.json', managed_dir=str(tmp_path / 'etc'), _phase='plan',
+                       _apply_new=True, settings={'env': {'HTTPS_PROXY': 'http://svc:%s@proxy:3128' % PROXY_PASSWORD}})
+    assert code == 1 and result['failed'] is True
+    assert result['msg'].startswith('refusing to write secrets (env.HTTPS_PROXY: a URL with a password)')
+    assert PROXY_PASSWORD not in json.dumps(result)
+    assert not (tmp_path / 'etc').exists()

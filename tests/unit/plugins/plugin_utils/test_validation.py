@@ -243,6 +243,33 @@ def test_secret_values_never_appear_in_result_messages():
     assert "existing key 'env.ANTHROPIC_API_KEY' is a number; Claude Code accepts a number here" in text
 
 
+def test_a_url_with_a_password_is_never_shown_in_messages_whatever_its_key():
+    url = 'https://svc:%s@proxy.corp:3128' % SECRET
+    errors = check_input({'env': {'CLAUDE_CODE_USE_BEDROCK': url}, 'permissions': {'defaultMode': url}}, 'user')[1]
+    assert len(errors) == 2
+    assert SECRET not in '\n'.join(errors) and 'proxy.corp' not in '\n'.join(errors)
+    assert "settings.permissions.defaultMode: got a string (value hidden), expected one of" in '\n'.join(errors)
+
+
+def test_listed_secret_keys_are_never_shown_in_messages():
+    settings = {'effortLevel': 'tenant-' + SECRET, 'env': {'CORP_PIN': True}}
+    errors = check_input(settings, 'user', secret_keys=[('effortLevel',), ('env', 'CORP_PIN')])[1]
+    assert errors == ["settings.effortLevel: got a string (value hidden), expected one of 'low', 'medium', 'high', 'xhigh'",
+                      "settings.env.CORP_PIN: got a boolean, expected a string; write '1' to turn a switch on and leave the "
+                      "variable out to turn it off (some switches count any non-empty value, even '0' or 'false', as on)"]
+    assert SECRET in '\n'.join(check_input(settings, 'user')[1]), 'unlisted, the same value is shown'
+    errors, warnings = check_result({'env': {'CORP_PIN': 4242}}, [], 'user', path_label=LABEL, secret_keys=['env.CORP_PIN'])
+    assert warnings and '4242' not in '\n'.join(warnings)
+
+
+def test_a_redacted_value_is_judged_by_its_type_only():
+    # An existing listed key whose real value the controller never sees: '********' does not match the enum, but it
+    # stands for a value that may; only its type is judged.
+    assert check_result({'effortLevel': '********'}, [], 'user', path_label=LABEL) == ([], [])
+    errors = check_result({'effortLevel': ['********']}, [], 'user', path_label=LABEL)[0]
+    assert errors and 'is an array' in errors[0]
+
+
 def test_command_settings_are_not_treated_as_secrets():
     error = only(check_input({'awsAuthRefresh': 12}, 'user')[1])
     assert error == 'settings.awsAuthRefresh: got number 12, expected a string'
