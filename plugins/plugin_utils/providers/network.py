@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import url_has_password
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import Helper
 
 KEYS = ('proxy', 'no_proxy', 'no_proxy_endpoint', 'ca_bundle', 'client_cert', 'client_key', 'client_key_passphrase')
@@ -48,9 +49,6 @@ def _encrypted(text):
     return any(kind == 'ENCRYPTED PRIVATE KEY' or 'Proc-Type: 4,ENCRYPTED' in body for kind, body in _blocks(text))
 
 
-def proxy_has_password(url):
-    match = PROXY_URL.match(url) if isinstance(url, str) else None
-    return bool(match and match.group(2))
 
 
 def _check_certificates(v, where, value):
@@ -79,7 +77,7 @@ def configure(v, endpoint):
         if not isinstance(proxy, str) or not PROXY_URL.match(proxy):
             v.expect(p + '.proxy', 'http://host:port or https://host:port, optionally with user:password@ (percent-encoded); '
                      'the client stops at startup on a proxy without a scheme', proxy)
-        elif proxy_has_password(proxy) and managed:
+        elif url_has_password(proxy) and managed:
             v.problems.append('%s.proxy: carries a password, and a managed drop-in is a file every account can read; use '
                               '%sscope=user (0600 files of each account) or a proxy without a password' % (p, v.prefix))
         else:
@@ -136,7 +134,7 @@ def configure(v, endpoint):
         v.expect(p + '.client_key_passphrase', 'a string', passphrase)
     elif passphrase and not managed:
         env['CLAUDE_CODE_CLIENT_KEY_PASSPHRASE'] = passphrase
-    return dict(env=env, helpers=helpers, secret=proxy_has_password(proxy) or bool(passphrase))
+    return dict(env=env, helpers=helpers, secret=url_has_password(proxy) or bool(passphrase))
 
 
 def _text(value):
