@@ -74,3 +74,48 @@ def test_unknown_route_is_404_and_recorded(server):
     assert status == 404 and json.loads(body)["error"]["type"] == "not_found_error"
     assert server.received()[0].route == "/v2/other"
     assert server.messages() == []
+
+
+# --- the options the other providers' endpoints use (Foundry, Claude Platform on AWS) --------------------------
+
+def test_foundry_fake_serves_under_anthropic_only():
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry(key="fk") as fake:
+        assert fake.base_url == fake.url + "/anthropic"
+        assert post(fake.url + "/v1/messages", {"model": "m", "messages": []}, {"x-api-key": "fk"})[0] == 404
+        assert post(fake.base_url + "/v1/messages?beta=true", {"model": "m", "messages": []}, {"x-api-key": "fk"})[0] == 200
+        assert [c.path for c in fake.messages()] == ["/anthropic/v1/messages?beta=true"]
+
+
+@pytest.mark.parametrize("key_header, headers, status", [
+    ("x-api-key", {"x-api-key": "k"}, 200),
+    ("x-api-key", {"authorization": "Bearer k"}, 401),
+    ("authorization", {"authorization": "Bearer k"}, 200),
+    ("authorization", {"x-api-key": "k"}, 401),
+    ("authorization", {"x-api-key": "other", "authorization": "Bearer k"}, 200),
+    ("none", {}, 200),
+    ("none", {"x-api-key": "k"}, 401),
+    ("none", {"authorization": "Bearer k"}, 401),
+])
+def test_key_header_says_where_the_key_must_arrive(key_header, headers, status):
+    with FakeAnthropic(key=None if key_header == "none" else "k", key_header=key_header) as fake:
+        assert post(fake.url + "/v1/messages", {"model": "m", "messages": []}, headers)[0] == status
+
+
+def test_required_headers_and_served_models():
+    from fake_anthropic import FakeAnthropicAws
+
+    with FakeAnthropicAws(key="ak", workspace_id="wrkspc_1", models=("claude-x",)) as fake:
+        body = {"model": "claude-x", "messages": []}
+        assert post(fake.url + "/v1/messages", body, {"x-api-key": "ak"})[0] == 400
+        assert post(fake.url + "/v1/messages", body, {"x-api-key": "ak", "anthropic-workspace-id": "other"})[0] == 400
+        assert post(fake.url + "/v1/messages", body, {"x-api-key": "ak", "anthropic-workspace-id": "wrkspc_1"})[0] == 200
+        status, _ctype, text = post(fake.url + "/v1/messages", {"model": "claude-y", "messages": []},
+                                    {"x-api-key": "ak", "anthropic-workspace-id": "wrkspc_1"})
+        assert status == 404 and "claude-y" in json.loads(text)["error"]["message"]
+
+
+def test_unknown_key_header_is_refused():
+    with pytest.raises(ValueError):
+        FakeAnthropic(key_header="x-amz")

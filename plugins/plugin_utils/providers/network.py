@@ -49,8 +49,6 @@ def _encrypted(text):
     return any(kind == 'ENCRYPTED PRIVATE KEY' or 'Proc-Type: 4,ENCRYPTED' in body for kind, body in _blocks(text))
 
 
-
-
 def _check_certificates(v, where, value):
     blocks = _blocks(value)
     if not any(kind == 'CERTIFICATE' for kind, _body in blocks):
