@@ -92,7 +92,11 @@ def configure(v):
     env.update(pins)
     env = dict((name, str(value)) for name, value in env.items())
     endpoint = base_url.rstrip('/') if base_url else 'https://%s.services.ai.azure.com/anthropic' % resource
-    conf = dict(env=env, settings=model_keys, helpers=[], endpoint=endpoint)
+    # A model key is kept only when it names a deployment this configuration pins (or a class alias): another
+    # provider's model name looks like a deployment name too, and the resource answers it with a 404.
+    deployments = [value for value in list(pins.values()) + [model_keys.get('model')] if value]
+    conf = dict(env=env, settings=model_keys, helpers=[], endpoint=endpoint,
+                model_pattern='|'.join(re.escape(value) for value in deployments))
     if auth == 'api_key':
         conf['user_env'] = account_keys(v, 'foundry_api_key', 'ANTHROPIC_FOUNDRY_API_KEY')
         conf['mode'] = '0600'

@@ -119,10 +119,12 @@ def test_managed_scope_with_entra_id_writes_a_drop_in_for_the_whole_machine():
     assert result['settings']['env']['ANTHROPIC_FOUNDRY_RESOURCE'] == 'contoso-ai'
 
 
-def test_switching_to_foundry_keeps_deployment_names_and_aliases_and_drops_other_providers_ids():
+def test_switching_to_foundry_keeps_only_its_deployments_and_class_aliases():
     import re
-    keep = re.compile(r'(?:%s)\Z' % role.args()['_keep_models'])
-    for value in ('sonnet', 'opus[1m]', 'claude-sonnet-4-5', 'team-sonnet.v2'):
+    keep = re.compile(r'(?:%s)\Z' % role.args(foundry_models=dict(MODELS, default='team-opus'))['_keep_models'])
+    for value in ('sonnet', 'opus[1m]', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'team-opus'):
         assert keep.match(value), value
-    for value in ('us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5@20250929'):
+    # Another provider's names: a Bedrock or Vertex id, a gateway's model, an Anthropic API id of Claude Platform on AWS.
+    for value in ('us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5@20250929', 'gw-sonnet',
+                  'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5.1'):
         assert not keep.match(value), value
