@@ -393,3 +393,286 @@ def test_the_only_connection_is_the_model_call(config_dir, fake, claude_bin, tmp
     assert_reached_fake(fake)
     inet = [line for line in trace.read_text().splitlines() if re.search(r"AF_INET6?\b", line)]
     assert inet and all(f"htons({fake.port})" in line and "127.0.0.1" in line for line in inet), inet
+
+
+# --- Microsoft Foundry and Claude Platform on AWS (hand-written files; the roles are proved in test_foundry.py and
+# test_anthropic_aws.py) -------------------------------------------------------------------------------------------
+
+FOUNDRY_KEY = "foundry-key-fleetcfg-e2e-0001"
+FOUNDRY_TOKEN = "foundry-token-fleetcfg-e2e-0002"
+ENTRA_TOKEN = "entra-token-from-the-azure-cli"
+DEPLOYMENTS = {"opus": "fleet-opus-deployment", "sonnet": "fleet-sonnet-deployment", "haiku": "fleet-haiku-deployment"}
+WORKSPACE = "wrkspc_01fleetcfge2e"
+AWS_KEY = "aws-platform-key-fleetcfg-e2e-0003"
+AKID = "AKIDFLEETCFGCONTRACT1"
+
+
+def refusing_proxy():
+    """A proxy that lets nothing through and records where the client wanted to go: fake_network.LoggingProxy wanting
+    credentials the client is not given (``HTTPS_PROXY=http://<hostport>``), so every ``CONNECT host:443`` is
+    answered 407 and nothing leaves 127.0.0.1. For endpoints the client derives itself."""
+    from fake_network import LoggingProxy
+
+    return LoggingProxy(user="nobody", password="refuses-every-tunnel")
+
+
+def tunnels(proxy) -> list[str]:
+    """The ``host:port`` of every CONNECT the proxy refused."""
+    return [r.target for r in proxy.received() if r.method == "CONNECT" and r.status == 407]
+
+
+def provider_env(**env):
+    """A settings document with just these env variables (``@FAKE@`` filled in by ``materialise_at``)."""
+    return {"env": env}
+
+
+def materialise_at(doc, url):
+    return json.dumps(doc, indent=2).replace("@FAKE@", url) + "\n"
+
+
+def pins(**extra):
+    return {f"ANTHROPIC_DEFAULT_{c.upper()}_MODEL": name for c, name in DEPLOYMENTS.items()} | extra
+
+
+def model_calls(fake):
+    """(path, status, model) of every model call, for assertion messages and model sequences."""
+    return [(c.path, c.status, c.body.get("model")) for c in fake.messages()]
+
+
+def assert_only_model_calls(fake, result):
+    """Every request the fake received was a model call it answered 200, and the reply reached stdout."""
+    got = [(r.method, r.path, r.status) for r in fake.received()]
+    assert fake.messages() and len(fake.messages()) == len(got), f"{got}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert all(status == 200 for _m, _p, status in got), got
+    assert fake.reply_text in result.stdout, result.stdout
+
+
+FOUNDRY_AUTH = {
+    # name: (env of the file besides the switch and the URL, the header the credential must arrive in, credential)
+    "api-key-as-x-api-key": ({"ANTHROPIC_FOUNDRY_API_KEY": FOUNDRY_KEY}, "x-api-key", FOUNDRY_KEY),
+    "auth-token-as-bearer": ({"ANTHROPIC_FOUNDRY_AUTH_TOKEN": FOUNDRY_TOKEN}, "authorization", FOUNDRY_TOKEN),
+    "skip-auth-sends-a-placeholder-bearer": ({"CLAUDE_CODE_SKIP_FOUNDRY_AUTH": "1"}, "authorization", "skip-foundry-auth"),
+}
+
+
+@pytest.mark.parametrize("auth, header, credential", FOUNDRY_AUTH.values(), ids=FOUNDRY_AUTH.keys())
+def test_foundry_posts_under_anthropic_with_its_credential_in_one_header(config_dir, run_claude, auth, header, credential):
+    """ANTHROPIC_FOUNDRY_BASE_URL=<base>/anthropic: POST <base>/anthropic/v1/messages?beta=true, Anthropic's stream
+    format in reply; the credential in exactly one header (the other one absent)."""
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry(key=credential, key_header=header, models=tuple(DEPLOYMENTS.values())) as foundry:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@", **pins(**auth)), foundry.base_url))
+
+        result = run_claude(config_dir)
+
+        assert_only_model_calls(foundry, result)
+        for call in foundry.messages():
+            assert call.path == "/anthropic/v1/messages?beta=true"
+            assert call.body["stream"] is True and call.body["model"] == DEPLOYMENTS["sonnet"]
+            assert call.headers["anthropic-version"] == "2023-06-01"
+            assert call.credentials == [credential], (call.auth_scheme, call.credentials)
+            other = "x-api-key" if header == "authorization" else "authorization"
+            assert other not in call.headers, call.headers
+        assert result.returncode == 0
+
+
+def test_foundry_without_a_key_takes_a_token_from_the_azure_credential_chain(config_dir, run_claude, tmp_path):
+    """No key, no token, no skip: Entra ID through Azure's default credential chain. Offline, the chain's developer
+    credentials (AZURE_TOKEN_CREDENTIALS=dev: no managed identity, no IMDS) find a fake `az` on PATH; the client runs
+    `az account get-access-token --output json --resource https://cognitiveservices.azure.com` and sends the token
+    as the bearer."""
+    from fake_anthropic import FakeFoundry
+
+    calls = tmp_path / "az-calls"
+    write_helper(tmp_path / "azbin" / "az", f'printf "%s\\n" "$*" >> {shlex.quote(str(calls))}\n'
+                 "printf '%s\\n' '{\"accessToken\": \"" + ENTRA_TOKEN + "\", \"expiresOn\": \"2099-01-01 00:00:00.000000\", "
+                 "\"expires_on\": 4070908800, \"tokenType\": \"Bearer\"}'", mode=0o755)
+    with FakeFoundry(key=ENTRA_TOKEN, key_header="authorization") as foundry:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@", **pins()), foundry.base_url))
+
+        result = run_claude(config_dir, env_extra={"AZURE_TOKEN_CREDENTIALS": "dev",
+                                                   "PATH": f"{tmp_path / 'azbin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+
+        assert_only_model_calls(foundry, result)
+        assert all(c.headers["authorization"] == f"Bearer {ENTRA_TOKEN}" and "x-api-key" not in c.headers
+                   for c in foundry.messages())
+        assert calls.read_text().splitlines()[0] == \
+            "account get-access-token --output json --resource https://cognitiveservices.azure.com"
+
+
+def test_foundry_without_any_azure_credential_sends_nothing(config_dir, run_claude):
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry() as foundry:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@", **pins()), foundry.base_url))
+
+        result = run_claude(config_dir, env_extra={"AZURE_TOKEN_CREDENTIALS": "dev", "PATH": "/usr/bin:/bin"})
+
+        assert foundry.received() == []
+        assert "Could not load Azure credentials" in result.stdout
+        assert result.returncode == 1
+
+
+@pytest.mark.parametrize("model, deployment", [(None, "sonnet"), ("opus", "opus"), ("haiku", "haiku")])
+def test_foundry_model_classes_ask_for_the_pinned_deployment_names(config_dir, run_claude, model, deployment):
+    """The picker's class (the file's `model`, else the default class sonnet) becomes its pinned deployment."""
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry(key=FOUNDRY_KEY, models=tuple(DEPLOYMENTS.values())) as foundry:
+        doc = provider_env(CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@",
+                           ANTHROPIC_FOUNDRY_API_KEY=FOUNDRY_KEY, **pins())
+        if model:
+            doc["model"] = model
+        write_settings(config_dir, materialise_at(doc, foundry.base_url))
+
+        result = run_claude(config_dir)
+
+        assert_only_model_calls(foundry, result)
+        assert {c.body["model"] for c in foundry.messages()} == {DEPLOYMENTS[deployment]}, model_calls(foundry)
+
+
+def test_foundry_unpinned_asks_for_model_names_of_its_release_and_falls_back_on_404(config_dir, run_claude):
+    """Without pins the sonnet class asks for claude-sonnet-5-5; each 404 (no such deployment) makes the client try
+    an older name (claude-sonnet-5, then claude-sonnet-4-6), twice each, and fail: no deployment name is guessed."""
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry(key=FOUNDRY_KEY, models=tuple(DEPLOYMENTS.values())) as foundry:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@", ANTHROPIC_FOUNDRY_API_KEY=FOUNDRY_KEY),
+            foundry.base_url))
+
+        result = run_claude(config_dir)
+
+        asked = [model for _path, _status, model in model_calls(foundry)]
+        assert asked[0] == "claude-sonnet-5-5", model_calls(foundry)
+        assert list(dict.fromkeys(asked)) == ["claude-sonnet-5-5", "claude-sonnet-5", "claude-sonnet-4-6"], asked
+        assert all(status == 404 for _path, status, _model in model_calls(foundry))
+        assert "issue with the selected model" in result.stdout and result.returncode == 1
+
+
+def test_foundry_base_url_without_anthropic_posts_to_v1_messages_at_its_root(config_dir, run_claude):
+    """The client appends /v1/messages to the base URL as it is: a resource URL without /anthropic misses Foundry's
+    Anthropic endpoint (the role refuses such a URL)."""
+    from fake_anthropic import FakeFoundry
+
+    with FakeFoundry(key=FOUNDRY_KEY) as foundry:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_BASE_URL="@FAKE@", ANTHROPIC_FOUNDRY_API_KEY=FOUNDRY_KEY,
+            **pins()), foundry.url))
+
+        result = run_claude(config_dir)
+
+        got = [(r.method, r.route, r.status) for r in foundry.received()]
+        assert got and all(item == ("POST", "/v1/messages", 404) for item in got), got
+        assert result.returncode == 1
+
+
+def test_foundry_resource_names_the_azure_host(config_dir, run_claude):
+    """ANTHROPIC_FOUNDRY_RESOURCE=<resource>: the client goes to https://<resource>.services.ai.azure.com (seen as
+    the CONNECT target at a proxy that refuses every tunnel: nothing leaves the machine)."""
+    with refusing_proxy() as proxy:
+        write_settings(config_dir, provider_env(CLAUDE_CODE_USE_FOUNDRY="1", ANTHROPIC_FOUNDRY_RESOURCE="fleet-res-e2e",
+                                                ANTHROPIC_FOUNDRY_API_KEY=FOUNDRY_KEY, **pins()))
+
+        result = run_claude(config_dir, env_extra={"HTTPS_PROXY": f"http://{proxy.hostport}"})
+
+        assert tunnels(proxy) and set(tunnels(proxy)) == {"fleet-res-e2e.services.ai.azure.com:443"}, \
+            (tunnels(proxy), result.stdout)
+
+
+AWS_AUTH = {
+    # name: (env of the file besides switch, workspace, region and URL; the credential expected; fake's key_header)
+    "api-key-as-x-api-key": ({"ANTHROPIC_AWS_API_KEY": AWS_KEY}, AWS_KEY, "x-api-key"),
+    "skip-auth-sends-no-credential": ({"CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH": "1"}, None, "none"),
+}
+
+
+@pytest.mark.parametrize("auth, credential, header", AWS_AUTH.values(), ids=AWS_AUTH.keys())
+def test_anthropic_aws_posts_v1_messages_with_the_workspace_header(config_dir, run_claude, auth, credential, header):
+    """ANTHROPIC_AWS_BASE_URL + ANTHROPIC_AWS_WORKSPACE_ID: POST /v1/messages?beta=true with anthropic-workspace-id;
+    the API key as x-api-key, and with skip auth no credential header at all."""
+    from fake_anthropic import FakeAnthropicAws
+
+    with FakeAnthropicAws(key=credential, key_header=header, workspace_id=WORKSPACE) as aws:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_ANTHROPIC_AWS="1", ANTHROPIC_AWS_BASE_URL="@FAKE@", ANTHROPIC_AWS_WORKSPACE_ID=WORKSPACE,
+            AWS_REGION="eu-west-3", **auth), aws.base_url))
+
+        result = run_claude(config_dir)
+
+        assert_only_model_calls(aws, result)
+        for call in aws.messages():
+            assert call.path == "/v1/messages?beta=true" and call.body["stream"] is True
+            assert call.headers["anthropic-workspace-id"] == WORKSPACE
+            assert call.credentials == ([credential] if credential else []), call.headers
+            assert "authorization" not in call.headers
+        assert result.returncode == 0
+
+
+def test_anthropic_aws_with_a_profile_signs_sigv4_for_aws_external_anthropic(config_dir, claude_bin, tmp_path):
+    """AWS_PROFILE (no API key): the request is signed with SigV4, scope <akid>/<date>/<AWS_REGION>/aws-external-anthropic,
+    the workspace header among the signed ones."""
+    from fake_anthropic import FakeAnthropicAws
+
+    home = tmp_path / "aws-home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[fleet-dev]\naws_access_key_id = {AKID}\naws_secret_access_key = test-secret-not-real\n")
+    with FakeAnthropicAws(key_header=None, workspace_id=WORKSPACE) as aws:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_ANTHROPIC_AWS="1", ANTHROPIC_AWS_BASE_URL="@FAKE@", ANTHROPIC_AWS_WORKSPACE_ID=WORKSPACE,
+            AWS_REGION="eu-west-3", AWS_PROFILE="fleet-dev"), aws.base_url))
+
+        result = run_claude_in(claude_bin, home, config_dir)  # HOME holds ~/.aws
+
+        assert_only_model_calls(aws, result)
+        for call in aws.messages():
+            match = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request, "
+                             r"SignedHeaders=([^,]+),", call.headers["authorization"])
+            assert match and match.groups()[:3] == (AKID, "eu-west-3", "aws-external-anthropic"), call.headers
+            assert "anthropic-workspace-id" in match.group(4).split(";") and "x-api-key" not in call.headers
+
+
+def test_anthropic_aws_without_a_workspace_id_sends_nothing(config_dir, run_claude):
+    from fake_anthropic import FakeAnthropicAws
+
+    with FakeAnthropicAws(key=AWS_KEY, workspace_id=WORKSPACE) as aws:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_ANTHROPIC_AWS="1", ANTHROPIC_AWS_BASE_URL="@FAKE@", ANTHROPIC_AWS_API_KEY=AWS_KEY,
+            AWS_REGION="eu-west-3"), aws.base_url))
+
+        result = run_claude(config_dir)
+
+        assert aws.received() == []
+        assert "No workspace ID found" in result.stdout and result.returncode == 1
+
+
+def test_anthropic_aws_unpinned_asks_for_the_opus_class(config_dir, run_claude):
+    """Unlike Foundry (sonnet), the default class on Claude Platform on AWS is opus: claude-opus-5-5 in 2.1.332."""
+    from fake_anthropic import FakeAnthropicAws
+
+    with FakeAnthropicAws(key=AWS_KEY, workspace_id=WORKSPACE) as aws:
+        write_settings(config_dir, materialise_at(provider_env(
+            CLAUDE_CODE_USE_ANTHROPIC_AWS="1", ANTHROPIC_AWS_BASE_URL="@FAKE@", ANTHROPIC_AWS_WORKSPACE_ID=WORKSPACE,
+            ANTHROPIC_AWS_API_KEY=AWS_KEY, AWS_REGION="eu-west-3"), aws.base_url))
+
+        result = run_claude(config_dir)
+
+        assert_only_model_calls(aws, result)
+        assert {c.body["model"] for c in aws.messages()} == {"claude-opus-5-5"}, model_calls(aws)
+
+
+def test_anthropic_aws_endpoint_without_a_base_url_follows_the_region(config_dir, run_claude):
+    """No ANTHROPIC_AWS_BASE_URL: the client goes to https://aws-external-anthropic.<AWS_REGION>.api.aws."""
+    with refusing_proxy() as proxy:
+        write_settings(config_dir, provider_env(CLAUDE_CODE_USE_ANTHROPIC_AWS="1", ANTHROPIC_AWS_WORKSPACE_ID=WORKSPACE,
+                                                ANTHROPIC_AWS_API_KEY=AWS_KEY, AWS_REGION="eu-west-3"))
+
+        result = run_claude(config_dir, env_extra={"HTTPS_PROXY": f"http://{proxy.hostport}"})
+
+        assert tunnels(proxy) and set(tunnels(proxy)) == {"aws-external-anthropic.eu-west-3.api.aws:443"}, \
+            (tunnels(proxy), result.stdout)

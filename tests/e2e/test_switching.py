@@ -1,8 +1,11 @@
 """Clean switching between the providers of the collection, proved with the real Claude Code client.
 
-For every ordered pair of providers (bedrock, vertex, litellm) the first one is configured, then the second, on the
-same accounts: root with a config_dir under tmp_path and, as root, a real second account (useradd) with its default
-~/.claude, both in one ansible-playbook run (two inventory hosts, both local; each host configures one account).
+For every ordered pair of bedrock, vertex and litellm, and for the newer providers foundry (Microsoft Foundry) and
+anthropic_aws (Claude Platform on AWS) with their nearest neighbours (foundry <-> bedrock, anthropic_aws <-> foundry,
+anthropic_aws <-> bedrock, which share AWS_REGION and awsAuthRefresh, and litellm -> foundry, whose model names both
+look like anything), the first one is configured, then the second, on the same accounts: root with a config_dir under
+tmp_path and, as root, a real second account (useradd) with its default ~/.claude, both in one ansible-playbook run
+(two inventory hosts, both local; each host configures one account).
 Each account's file holds keys of its own beforehand. After the second run:
 
 - the file is exactly the user's own keys plus what the second provider writes (no env key, pointer key or model
@@ -10,9 +13,10 @@ Each account's file holds keys of its own beforehand. After the second run:
 - the real client reaches the SECOND provider's local fake with the second provider's credential, and nothing
   reaches the first provider's fake.
 
-The first provider uses a helper-based auth mode (bedrock sso, vertex adc, litellm helper), so there are files to
-remove; the second one a mode the client can use offline (bedrock and vertex gateways, litellm's unified route with a
-static key, against a FakeAnthropic: the real proxy is proved in test_litellm.py).
+The first provider uses a helper-based auth mode (bedrock sso, vertex adc, litellm helper, anthropic_aws sso), so there
+are files to remove, or a key in the file (foundry api_key); the second one a mode the client can use offline (the
+gateway modes of bedrock, vertex, foundry and anthropic_aws, litellm's unified route with a static key, against a
+FakeAnthropic: the real proxy is proved in test_litellm.py).
 
 Plus ``<role>_state: absent`` (exactly the user's own document is left), and ``<role>_remove_users`` (an account taken
 off keeps only its own keys and loses its key file; the other one still works).
@@ -31,11 +35,16 @@ from pathlib import Path
 import pytest
 
 from e2e_support import E2E_DIR, create_accounts, delete_accounts, playbook_runner, recap, run_claude_in
-from fake_anthropic import FakeAnthropic
+from fake_anthropic import FakeAnthropic, FakeAnthropicAws, FakeFoundry
 from fake_bedrock import FakeBedrock
 from fake_vertex import FakeVertex
 
 PROVIDERS = ("bedrock", "vertex", "litellm")
+NEWER = ("foundry", "anthropic_aws")
+ALL_PROVIDERS = PROVIDERS + NEWER
+SWITCHES = list(itertools.permutations(PROVIDERS, 2)) + [
+    ("foundry", "bedrock"), ("bedrock", "foundry"), ("anthropic_aws", "foundry"), ("foundry", "anthropic_aws"),
+    ("bedrock", "anthropic_aws"), ("anthropic_aws", "bedrock"), ("litellm", "foundry")]
 ROOT = os.geteuid() == 0
 ME = pwd.getpwuid(os.geteuid()).pw_name
 
@@ -47,6 +56,12 @@ V_HAIKU = "claude-haiku-4-5@20251001"
 V_SONNET = "claude-sonnet-4-5@20250929"
 GW_MODELS = ["gw-opus", "gw-sonnet", "gw-haiku"]
 STATIC_KEY = "sk-fleetcfg-switch-static-7777"
+F_SONNET, F_HAIKU = "fleet-sonnet-deployment", "fleet-haiku-deployment"  # Foundry deployment names
+F_KEY = "foundry-key-fleetcfg-switch-8888"
+WORKSPACE = "wrkspc_01fleetcfgswitch"
+A_REGION = "us-east-1"  # Claude Platform on AWS's region: not bedrock's, so a left-over AWS_REGION shows
+A_SONNET, A_HAIKU = "claude-sonnet-4-5-20250929", "claude-haiku-4-5"
+A_OPUS = "claude-opus-4-5"  # the client's default class there is opus (test_client_contract.py): pinned too
 
 # What a user had in the file before any role ran: every one of these must survive every run, exactly.
 USER_DOC = {
@@ -60,6 +75,8 @@ HELPERS = {
     "bedrock": ("bin/bedrock-aws-auth-refresh", "awsAuthRefresh"),
     "vertex": ("bin/vertex-gcp-auth-refresh", "gcpAuthRefresh"),
     "litellm": ("bin/litellm-key-helper", "apiKeyHelper"),
+    "anthropic_aws": ("bin/anthropic-aws-auth-refresh", "awsAuthRefresh"),
+    "foundry": None,  # its first configuration is an API key in the settings file
 }
 POINTERS = ("awsAuthRefresh", "awsCredentialExport", "gcpAuthRefresh", "apiKeyHelper")
 
@@ -72,11 +89,16 @@ def fake_of(provider: str, reply: str):
         return FakeBedrock(auth="none", reply_text=reply)
     if provider == "vertex":
         return FakeVertex(token=None, reply_text=reply)
+    if provider == "foundry":  # a gateway: the client's placeholder bearer, the team's deployments only
+        return FakeFoundry(key="skip-foundry-auth", key_header="authorization", models=(F_SONNET, F_HAIKU), reply_text=reply)
+    if provider == "anthropic_aws":  # a gateway: the workspace header, no credential at all
+        return FakeAnthropicAws(key_header="none", workspace_id=WORKSPACE, models=(A_OPUS, A_SONNET, A_HAIKU),
+                                reply_text=reply)
     return FakeAnthropic(key=STATIC_KEY, reply_text=reply)
 
 
 def url_of(provider: str, fake) -> str:
-    return fake.base_url if provider == "vertex" else fake.url
+    return fake.base_url if provider in ("vertex", "foundry", "anthropic_aws") else fake.url
 
 
 def helper_config(provider: str, url: str) -> dict:
@@ -88,6 +110,11 @@ def helper_config(provider: str, url: str) -> dict:
                    "vertex_models": {"haiku": V_HAIKU, "sonnet": V_SONNET, "default": V_SONNET}},
         "litellm": {"litellm_base_url": url, "litellm_auth": "helper", "litellm_served_models": GW_MODELS,
                     "litellm_models": {"haiku": "gw-haiku", "sonnet": "gw-sonnet", "default": "gw-sonnet"}},
+        "foundry": {"foundry_base_url": url, "foundry_auth": "api_key", "foundry_api_key": F_KEY,
+                    "foundry_models": {"haiku": F_HAIKU, "sonnet": F_SONNET, "default": F_SONNET}},
+        "anthropic_aws": {"anthropic_aws_workspace_id": WORKSPACE, "anthropic_aws_region": A_REGION,
+                          "anthropic_aws_auth": "sso", "anthropic_aws_profile": "fleet-sso", "anthropic_aws_base_url": url,
+                          "anthropic_aws_models": {"haiku": A_HAIKU, "sonnet": A_SONNET, "default": A_SONNET}},
     }[provider]
 
 
@@ -106,6 +133,19 @@ def reachable_config(provider: str, url: str) -> tuple[dict, dict]:
                          "CLOUD_ML_REGION": "europe-west1", "ANTHROPIC_VERTEX_BASE_URL": url,
                          "CLAUDE_CODE_SKIP_VERTEX_AUTH": "1", "ANTHROPIC_DEFAULT_HAIKU_MODEL": V_HAIKU,
                          "ANTHROPIC_DEFAULT_SONNET_MODEL": V_SONNET}})
+    if provider == "foundry":
+        return ({"foundry_base_url": url, "foundry_auth": "gateway", "foundry_models": {"haiku": F_HAIKU, "sonnet": F_SONNET}},
+                {"env": {"CLAUDE_CODE_USE_FOUNDRY": "1", "ANTHROPIC_FOUNDRY_BASE_URL": url,
+                         "CLAUDE_CODE_SKIP_FOUNDRY_AUTH": "1", "ANTHROPIC_DEFAULT_HAIKU_MODEL": F_HAIKU,
+                         "ANTHROPIC_DEFAULT_SONNET_MODEL": F_SONNET}})
+    if provider == "anthropic_aws":
+        return ({"anthropic_aws_workspace_id": WORKSPACE, "anthropic_aws_region": REGION, "anthropic_aws_auth": "gateway",
+                 "anthropic_aws_base_url": url,
+                 "anthropic_aws_models": {"haiku": A_HAIKU, "sonnet": A_SONNET, "opus": A_OPUS}},
+                {"env": {"CLAUDE_CODE_USE_ANTHROPIC_AWS": "1", "ANTHROPIC_AWS_WORKSPACE_ID": WORKSPACE, "AWS_REGION": REGION,
+                         "ANTHROPIC_AWS_BASE_URL": url, "CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH": "1",
+                         "ANTHROPIC_DEFAULT_HAIKU_MODEL": A_HAIKU, "ANTHROPIC_DEFAULT_SONNET_MODEL": A_SONNET,
+                         "ANTHROPIC_DEFAULT_OPUS_MODEL": A_OPUS}})
     return ({"litellm_base_url": url, "litellm_auth": "static", "litellm_static_key": STATIC_KEY,
              "litellm_models": {"haiku": "gw-haiku", "sonnet": "gw-sonnet", "opus": "gw-opus"}},
             {"env": {"ANTHROPIC_BASE_URL": url, "ANTHROPIC_AUTH_TOKEN": STATIC_KEY, "ANTHROPIC_DEFAULT_HAIKU_MODEL": "gw-haiku",
@@ -125,6 +165,13 @@ def assert_reached(provider: str, fake, run, reply: str):
         assert calls and all((p.project, p.region, p.model, p.request.status) == (PROJECT, "europe-west1", V_SONNET, 200)
                              for p in calls), detail
         assert all("authorization" not in r.headers for r in fake.received()), "a gateway: no Google token: " + detail
+    elif provider in ("foundry", "anthropic_aws"):
+        # The fakes answer 200 only with the gateway's credential (the placeholder bearer / none) and the workspace.
+        path, model = ("/anthropic/v1/messages?beta=true", F_SONNET) if provider == "foundry" else ("/v1/messages?beta=true", A_OPUS)
+        calls = fake.messages()
+        assert calls and len(calls) == len(fake.received()), detail
+        assert all((c.path, c.status, c.body.get("model")) == (path, 200, model) for c in calls), detail
+        assert all("x-api-key" not in c.headers for c in calls), detail
     else:
         calls = fake.messages()
         assert calls and all(c.credential == STATIC_KEY and c.status == 200 for c in calls), detail
@@ -138,7 +185,7 @@ def assert_reached(provider: str, fake, run, reply: str):
 def plays(tmp_path_factory):
     """{provider: run(variables, *args, inventory=...)} of the provider's playbook (tests/e2e/playbooks/<name>.yml)."""
     return {name: playbook_runner(tmp_path_factory.mktemp(f"ansible-switch-{name}"), E2E_DIR / "playbooks" / f"{name}.yml")
-            for name in PROVIDERS}
+            for name in ALL_PROVIDERS}
 
 
 @pytest.fixture(scope="module")
@@ -237,16 +284,19 @@ def merged(*docs: dict) -> dict:
 
 
 def assert_helper_placed(provider: str, account: Account):
-    path, pointer = HELPERS[provider]
     doc = account.doc()
+    if HELPERS[provider] is None:  # foundry: the key is in the file
+        assert doc["env"]["ANTHROPIC_FOUNDRY_API_KEY"] == F_KEY, doc
+        assert stat.S_IMODE(account.settings.stat().st_mode) == 0o600
+        return
+    path, pointer = HELPERS[provider]
     assert (account.config_dir / path).is_file(), (account.user, sorted(account.files()))
     assert doc.get(pointer) == str(account.config_dir / path), doc
 
 
 # -- every ordered pair --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("first, second", list(itertools.permutations(PROVIDERS, 2)),
-                         ids=[f"{a}-to-{b}" for a, b in itertools.permutations(PROVIDERS, 2)])
+@pytest.mark.parametrize("first, second", SWITCHES, ids=[f"{a}-to-{b}" for a, b in SWITCHES])
 def test_switching_leaves_nothing_of_the_first_provider(plays, claude_bin, accounts, tmp_path, first, second):
     first_reply, second_reply = f"pong from the first provider, {first}", f"pong from the second provider, {second}"
     with fake_of(first, first_reply) as old, fake_of(second, second_reply) as new:
@@ -287,9 +337,9 @@ def test_a_gateway_model_name_does_not_survive_a_switch_to_vertex(plays, claude_
 
 # -- leaving: <role>_state: absent ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
 def test_state_absent_leaves_exactly_the_users_own_document(plays, accounts, tmp_path, provider):
-    variables = helper_config(provider, "http://127.0.0.1:9" + ("/v1" if provider == "vertex" else ""))
+    variables = helper_config(provider, "http://127.0.0.1:9" + {"vertex": "/v1", "foundry": "/anthropic"}.get(provider, ""))
     apply(plays, tmp_path, provider, variables, accounts)
     for account in accounts:
         assert_helper_placed(provider, account)
@@ -321,19 +371,37 @@ def leaving_config(case: str, url: str, leaver: str, stayer: str) -> tuple[str, 
     if case == "bedrock-api_key":
         return "bedrock", {"bedrock_region": REGION, "bedrock_auth": "api_key", "bedrock_api_key": keys,
                            "bedrock_models": {"haiku": B_HAIKU}}, None
+    if case == "foundry-api_key":
+        return "foundry", {"foundry_base_url": url, "foundry_auth": "api_key", "foundry_api_key": keys,
+                           "foundry_models": {"haiku": F_HAIKU, "sonnet": F_SONNET}}, None
+    if case == "anthropic_aws-api_key":
+        return "anthropic_aws", {"anthropic_aws_workspace_id": WORKSPACE, "anthropic_aws_region": A_REGION,
+                                 "anthropic_aws_auth": "api_key", "anthropic_aws_api_key": keys, "anthropic_aws_base_url": url,
+                                 "anthropic_aws_models": {"haiku": A_HAIKU, "sonnet": A_SONNET, "opus": A_OPUS}}, None
     return "vertex", {"vertex_project_id": PROJECT, "vertex_auth": "service_account",
                       "vertex_service_account_key": FAKE_SA_KEY}, "gcp/vertex-service-account.json"
 
 
-@pytest.mark.parametrize("case", ["litellm-helper", "litellm-static", "bedrock-api_key", "vertex-service_account"])
+def leaving_fake(case: str, reply: str):
+    """The endpoint the account that stays reaches with STATIC_KEY (the Anthropic-shaped providers only)."""
+    if case.startswith("foundry"):
+        return FakeFoundry(key=STATIC_KEY, key_header="x-api-key", models=(F_SONNET, F_HAIKU), reply_text=reply)
+    if case.startswith("anthropic_aws"):
+        return FakeAnthropicAws(key=STATIC_KEY, key_header="x-api-key", workspace_id=WORKSPACE,
+                                models=(A_OPUS, A_SONNET, A_HAIKU), reply_text=reply)
+    return FakeAnthropic(key=STATIC_KEY, reply_text=reply)
+
+
+@pytest.mark.parametrize("case", ["litellm-helper", "litellm-static", "bedrock-api_key", "vertex-service_account",
+                                  "foundry-api_key", "anthropic_aws-api_key"])
 def test_remove_users_takes_one_account_off(plays, claude_bin, real_accounts, tmp_path, case):
     """Two accounts configured on one host; one is taken off: its file keeps only its own keys and its key file goes,
     the other's files stay byte for byte (and, through a gateway, it still reaches the fake with its key)."""
     if not real_accounts:
         pytest.skip("needs root and useradd (two real accounts)")
     leaver, stayer = (Account(user, home_of(user) / ".claude", absolute=False) for user in real_accounts)
-    with FakeAnthropic(key=STATIC_KEY, reply_text="pong for the account that stays") as fake:
-        provider, variables, key_file = leaving_config(case, fake.url, leaver.user, stayer.user)
+    with leaving_fake(case, "pong for the account that stays") as fake:
+        provider, variables, key_file = leaving_config(case, fake.base_url, leaver.user, stayer.user)
         prefix = provider + "_"
         for account, key in ((leaver, LEAVER_KEY), (stayer, STATIC_KEY)):
             account.prepare()
@@ -353,8 +421,9 @@ def test_remove_users_takes_one_account_off(plays, claude_bin, real_accounts, tm
         assert leaver.doc() == USER_DOC, ("the account taken off keeps only its own keys", leaver.doc())
         assert leaver.files() == {"settings.json"}, sorted(leaver.files())
         assert stayer.snapshot() == kept
-        if provider == "litellm":
+        if provider in ("litellm", "foundry", "anthropic_aws"):
             run = run_claude_in(claude_bin, stayer.config_dir.parent, stayer.config_dir)
             calls = fake.messages()
-            assert calls and all(c.credential == STATIC_KEY and c.status == 200 for c in calls), (run.stdout, run.stderr)
+            assert calls and len(calls) == len(fake.received()), [(r.path, r.status) for r in fake.received()]
+            assert all(c.credential == STATIC_KEY and c.status == 200 for c in calls), (run.stdout, run.stderr)
             assert "pong for the account that stays" in run.stdout
