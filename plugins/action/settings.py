@@ -198,13 +198,18 @@ def check_task(args):
     return module_args, tier, task_paths
 
 
-def helper_text(helper, version):
-    """What a diff shows of a helper: never its content; for a versioned one, the version folder it is in."""
-    if helper.get('versioned'):
-        if version:
-            return '(%s/%s, content not shown)\n' % (version, posixpath.basename(helper['path']))
-        return '(file, content not shown)\n'
-    return '(script, content not shown)\n'
+def helper_text(helper, side):
+    """What a diff shows of a helper on one side ('before' or 'after'): never its content, but whether it changed
+    (so a changed file makes a diff), its attributes to fix, and for a versioned one the version folder it is in."""
+    if (side == 'before' and not helper['existed']) or (side == 'after' and helper['state'] == 'absent'):
+        return '(absent)\n'
+    version = helper.get('version_before' if side == 'before' else 'version')
+    name = '%s/%s' % (version, posixpath.basename(helper['path'])) if helper.get('versioned') and version else 'file'
+    words = ['%s content not shown' % ('old' if side == 'before' else 'new')] if helper.get('content_changed') else \
+        ['content not shown']
+    if helper.get('attributes_changed'):
+        words.append('%s %s' % (', '.join(helper['attributes_changed']), 'to fix' if side == 'before' else 'fixed'))
+    return '(%s, %s)\n' % (name, '; '.join(words))
 
 
 def diff_of(plan):
@@ -219,8 +224,7 @@ def diff_of(plan):
         diffs.append(dict(before_header=plan['file'], after_header=plan['file'], before=before, after=after))
     for helper in plan['helpers']:
         if helper['changed']:
-            before = helper_text(helper, helper.get('version_before')) if helper['existed'] else '(absent)\n'
-            after = '(absent)\n' if helper['state'] == 'absent' else helper_text(helper, helper.get('version'))
+            before, after = helper_text(helper, 'before'), helper_text(helper, 'after')
             diffs.append(dict(before_header=helper['path'], after_header=helper['path'], before=before, after=after))
     return diffs
 

@@ -128,6 +128,7 @@ def changed_key_paths(before, after, prefix=()):
 # Documented variables whose names contain a secret word but which hold a switch, a limit or a duration.
 NOT_SECRET_NAMES = frozenset((
     'CLAUDE_CODE_API_KEY_HELPER_TTL_MS',
+    'CLAUDE_CODE_CLIENT_KEY',  # the path of the mTLS key file, not the key
     'CLAUDE_CODE_FILE_READ_MAX_OUTPUT_TOKENS',
     'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
     'MAX_THINKING_TOKENS',

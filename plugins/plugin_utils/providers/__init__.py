@@ -87,8 +87,6 @@ def module_args(name, raw, lookup=lambda var: None):
         args['users'] = v.get('users', [])
         args['remove_users'] = v.get('remove_users', [])
 
-    # A network mapping that names nothing ({proxy: null}) still takes the network settings over: it removes them.
-    network_env, network_helpers = (network.ENV, NETWORK_HELPERS) if v.get('network') else ((), [])
 
     def own(helper):
         return helper_path(helper, name, raw.get)
@@ -99,14 +97,17 @@ def module_args(name, raw, lookup=lambda var: None):
     if v['state'] == 'absent':
         args['settings'] = {}
         # A managed drop-in goes whole (state absent); in user files only what the provider owns.
-        args['remove'] = [] if managed else ['env.' + env for env in provider.ENV + network_env]
-        args['helpers'] = [helper.entry(own(helper), state='absent') for owner, _key, helper in OWNED_HELPERS + network_helpers
-                           if owner in (name, NETWORK)]
+        # The network settings stay: every provider role shares them, and the provider configured now still uses them
+        # (a drop-in of another provider names the same CA bundle). <role>_network: {proxy: null} takes them off.
+        args['remove'] = [] if managed else ['env.' + env for env in provider.ENV]
+        args['helpers'] = [helper.entry(own(helper), state='absent') for owner, _key, helper in OWNED_HELPERS if owner == name]
         args['_keep_models'] = drop_models_pattern(conf.get('own_models'), conf.get('model_values', ()))
         if managed:
             args['state'] = 'absent'
         return args, v.warnings
 
+    # A network mapping that names nothing ({proxy: null}) still takes the network settings over: it removes them.
+    network_env, network_helpers = (network.ENV, NETWORK_HELPERS) if v.get('network') else ((), [])
     present = conf['helpers'] + net['helpers']
     taken = set(entry['path'] for entry in present)
     pointed = set(entry.get('setting') or entry.get('env') for entry in present)

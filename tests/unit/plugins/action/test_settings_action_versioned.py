@@ -83,3 +83,15 @@ def test_a_rotation_diff_names_the_version_folders_and_never_the_content():
     assert [d['after'] for d in diff_of(dict(content_changed=False, helpers=removed))] == ['(absent)\n', '(absent)\n']
     new = [dict(h, existed=False, version_before=None) for h in helpers]
     assert [d['before'] for d in diff_of(dict(content_changed=False, helpers=new))] == ['(absent)\n', '(absent)\n']
+
+
+def test_a_helper_whose_content_or_mode_changed_makes_a_diff_that_shows_neither_content():
+    script = dict(path='/h/.claude/certs/ca-bundle.pem', state='present', changed=True, existed=True, content_changed=True,
+                  attributes_changed=[], mode='0644')
+    assert diff_of(dict(content_changed=False, helpers=[script]))[0] == dict(
+        before_header=script['path'], after_header=script['path'],
+        before='(file, old content not shown)\n', after='(file, new content not shown)\n')
+    mode_only = dict(script, content_changed=False, attributes_changed=['mode'])
+    diff = diff_of(dict(content_changed=False, helpers=[mode_only]))[0]
+    assert (diff['before'], diff['after']) == ('(file, content not shown; mode to fix)\n',
+                                               '(file, content not shown; mode fixed)\n')

@@ -135,11 +135,12 @@ def test_a_proxy_set_by_another_provider_role_is_replaced_by_this_roles_network(
     assert 'env.NO_PROXY' in role.args(**net(proxy='http://new-proxy:8080'))['remove']
 
 
-def test_leaving_with_the_network_options_removes_the_network_settings_and_files():
+def test_leaving_keeps_the_network_settings_that_the_other_providers_share():
     result = role.args(litellm_state='absent', **net(proxy='http://proxy:3128', ca_bundle=CERT))
-    assert 'env.HTTPS_PROXY' in result['remove']
-    assert 'certs/ca-bundle.pem' in [h['path'] for h in absent(result)]
-    assert 'env.HTTPS_PROXY' not in role.args(litellm_state='absent')['remove']
+    assert 'env.HTTPS_PROXY' not in result['remove']
+    assert [h['path'] for h in result['helpers'] if h['path'].startswith('certs/')] == []
+    managed_absent = managed.args(bedrock_state='absent', bedrock_network=dict(ca_bundle=CERT))
+    assert sorted(h['path'] for h in managed_absent['helpers']) == ['bin/bedrock-aws-auth-refresh', 'bin/bedrock-aws-credential-export']
 
 
 @pytest.mark.parametrize('name', sorted(PROVIDERS))
