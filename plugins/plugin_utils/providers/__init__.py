@@ -87,7 +87,6 @@ def module_args(name, raw, lookup=lambda var: None):
         args['users'] = v.get('users', [])
         args['remove_users'] = v.get('remove_users', [])
 
-
     def own(helper):
         return helper_path(helper, name, raw.get)
 
