@@ -70,13 +70,7 @@ def configure(v):
         check_account_key(v, 'anthropic_aws_api_key', 'anthropic_aws_auth', auth)
     else:
         refuse_unused(v, 'anthropic_aws_api_key', 'anthropic_aws_auth', auth, 'api_key')
-    profile = v.get('profile', '')
-    if auth in ('profile', 'sso') and not profile:
-        v.require('anthropic_aws_profile', 'an AWS profile name', ' with anthropic_aws_auth=%s' % auth)
-    elif profile and not bedrock.PROFILE.match(profile):
-        v.expect('anthropic_aws_profile', 'letters, digits and _.@+=- (an AWS profile name)')
-    elif profile and auth not in ('profile', 'sso', None):
-        v.refuse('anthropic_aws_profile', 'only used with anthropic_aws_auth profile or sso, not with %s; remove it' % auth)
+    profile = bedrock.check_aws_profile(v, auth)
     if not COMMAND_WORD.match(v.get('aws_cli', '')):
         v.expect('anthropic_aws_aws_cli', 'a command name or absolute path without spaces or shell characters')
     base_url = v.get('base_url', '')

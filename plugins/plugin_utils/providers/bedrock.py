@@ -64,6 +64,19 @@ VARIABLES.update({
 RENAMED = {'bedrock_managed_dropin': 'bedrock_dropin'}
 
 
+def check_aws_profile(v, auth):
+    """``<prefix>profile``, the AWS profile of the profile and sso modes (Bedrock's and Claude Platform on AWS's)."""
+    p = v.prefix
+    profile = v.get('profile', '')
+    if auth in ('profile', 'sso') and not profile:
+        v.require(p + 'profile', 'an AWS profile name', ' with %sauth=%s' % (p, auth))
+    elif profile and not PROFILE.match(profile):
+        v.expect(p + 'profile', 'letters, digits and _.@+=- (an AWS profile name)')
+    elif profile and auth not in ('profile', 'sso', None):
+        v.refuse(p + 'profile', 'only used with %sauth profile or sso, not with %s; remove it' % (p, auth))
+    return profile
+
+
 def _check_api_key(v, auth):
     if auth == 'api_key':
         check_account_key(v, 'bedrock_api_key', 'bedrock_auth', auth)
@@ -84,13 +97,7 @@ def configure(v):
         v.require('bedrock_models.haiku', "a Bedrock id or ARN for the haiku class (background and small tasks); unpinned it "
                   "resolves to a model id the account may not be allowed to use (403, 'model identifier is invalid')")
     pins, model_keys = pin_models(v, models, MODEL_PATTERN, EXPECTED_ID)
-    profile = v.get('profile', '')
-    if auth in ('profile', 'sso') and not profile:
-        v.require('bedrock_profile', 'an AWS profile name', ' with bedrock_auth=%s' % auth)
-    elif profile and not PROFILE.match(profile):
-        v.expect('bedrock_profile', 'letters, digits and _.@+=- (an AWS profile name)')
-    elif profile and auth not in ('profile', 'sso', None):
-        v.refuse('bedrock_profile', 'only used with bedrock_auth profile or sso, not with %s; remove it' % auth)
+    profile = check_aws_profile(v, auth)
     if not COMMAND_WORD.match(v.get('aws_cli', '')):
         v.expect('bedrock_aws_cli', 'a command name or absolute path without spaces or shell characters')
     command = v.get('credential_export_command', [])
