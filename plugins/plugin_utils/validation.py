@@ -172,11 +172,32 @@ def check_result(doc, task_paths, tier, level='strict', path_label='the file', s
     value (``********``) is judged by its type only. ``secret_keys``: as for check_input.
     """
     _check_args(tier, level)
-    listed = parse_secret_keys(secret_keys)
     if level == 'none':
         return [], []
+    errors, warnings = _judge(doc, task_paths, tier, level, path_label, parse_secret_keys(secret_keys))
+    return [item[1] for item in errors], [item[1] for item in warnings]
+
+
+def load_errors(doc, tier, path_label='the file'):
+    """What makes Claude Code drop (part of) an existing settings document, as it reads it: ``[(key path tuple,
+    message)]``, sorted; [] when it loads. Unknown top-level keys do not count (the client ignores them). In a user,
+    project or local file any error drops the whole file; in a managed file each entry with an error is dropped alone.
+    """
+    _check_args(tier, 'loose')
+    return _judge(doc, (), tier, 'loose', path_label, ())[0]
+
+
+def tier_problems(doc, tier):
+    """``[(key path tuple, problem)]``: keys of ``doc`` that do nothing in ``tier`` (managed-only keys in a user
+    file, global-config keys in any settings file)."""
+    _check_args(tier, 'strict')
+    return _tier_problems(doc, tier)
+
+
+def _judge(doc, task_paths, tier, level, path_label, listed):
+    """(errors, warnings) of check_result, each a sorted list of (key path tuple, message)."""
     if not isinstance(doc, dict):
-        return ['%s: the document %s, expected an object; Claude Code would ignore the whole file' % (path_label, _describe(doc, False, 'is'))], []
+        return [((), '%s: the document %s, expected an object; Claude Code would ignore the whole file' % (path_label, _describe(doc, False, 'is')))], []
 
     task_paths = [tuple(parse_key_path(p)) for p in (task_paths or ())]
     errors = []
@@ -224,7 +245,7 @@ def check_result(doc, task_paths, tier, level='strict', path_label='the file', s
             warnings.append((path, "%s: existing key '%s' %s" % (path_label, _display('', path), problem)))
 
     warnings = [(path, text) for path, text in warnings if not _under_any(path, task_paths)]
-    return [item[1] for item in _sorted_unique(errors)], [item[1] for item in _sorted_unique(warnings)]
+    return _sorted_unique(errors), _sorted_unique(warnings)
 
 
 # ---------------------------------------------------------------------------------------------------------

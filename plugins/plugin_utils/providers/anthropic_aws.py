@@ -38,6 +38,11 @@ ROLE_ENV = frozenset(('CLAUDE_CODE_USE_ANTHROPIC_AWS', 'ANTHROPIC_AWS_WORKSPACE_
                       'ANTHROPIC_AWS_API_KEY', 'ANTHROPIC_AWS_BASE_URL', 'CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH') + MODEL_ENV)
 ENV = tuple(sorted(ROLE_ENV))
 
+# For settings_info (see bedrock.py); with no credential set, SigV4 with the AWS SDK's default chain.
+SWITCH = 'CLAUDE_CODE_USE_ANTHROPIC_AWS'
+ENDPOINT = 'ANTHROPIC_AWS_BASE_URL'
+CREDENTIALS = ('env.CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH', 'env.ANTHROPIC_AWS_API_KEY', 'env.AWS_PROFILE')
+
 HELPERS = dict(
     sso=Helper('bin/anthropic-aws-auth-refresh', setting='awsAuthRefresh', template='aws-auth-refresh.sh.j2'),
 )

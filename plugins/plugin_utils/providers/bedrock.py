@@ -42,6 +42,13 @@ ROLE_ENV = frozenset(('CLAUDE_CODE_USE_BEDROCK', 'AWS_REGION', 'AWS_PROFILE', 'A
 # Owned: removed when another provider is configured, or with bedrock_state: absent.
 ENV = tuple(sorted(ROLE_ENV | set(('ANTHROPIC_BEDROCK_SERVICE_TIER', 'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION'))))
 
+# What settings_info reads in an account's effective settings: the switch that selects this provider, the variable
+# that names its endpoint, and the settings that authenticate, in the order the client prefers them (the first one
+# set is used; with none, the AWS SDK's default chain).
+SWITCH = 'CLAUDE_CODE_USE_BEDROCK'
+ENDPOINT = 'ANTHROPIC_BEDROCK_BASE_URL'
+CREDENTIALS = ('env.CLAUDE_CODE_SKIP_BEDROCK_AUTH', 'env.AWS_BEARER_TOKEN_BEDROCK', 'awsCredentialExport', 'env.AWS_PROFILE')
+
 HELPERS = dict(
     sso=Helper('bin/bedrock-aws-auth-refresh', setting='awsAuthRefresh', template='aws-auth-refresh.sh.j2'),
     credential_export=Helper('bin/bedrock-aws-credential-export', setting='awsCredentialExport',

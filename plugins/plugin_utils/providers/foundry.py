@@ -36,6 +36,11 @@ EXPECTED_DEPLOYMENT = 'a Foundry deployment name (letters, digits, . _ -, such a
 ROLE_ENV = frozenset(('CLAUDE_CODE_USE_FOUNDRY', 'ANTHROPIC_FOUNDRY_RESOURCE', 'ANTHROPIC_FOUNDRY_BASE_URL',
                       'ANTHROPIC_FOUNDRY_API_KEY', 'ANTHROPIC_FOUNDRY_AUTH_TOKEN', 'CLAUDE_CODE_SKIP_FOUNDRY_AUTH') + MODEL_ENV)
 ENV = tuple(sorted(ROLE_ENV))
+# For settings_info (see bedrock.py); with no credential set, Entra ID's default credential chain.
+SWITCH = 'CLAUDE_CODE_USE_FOUNDRY'
+ENDPOINT = 'ANTHROPIC_FOUNDRY_BASE_URL'
+CREDENTIALS = ('env.CLAUDE_CODE_SKIP_FOUNDRY_AUTH', 'env.ANTHROPIC_FOUNDRY_API_KEY', 'env.ANTHROPIC_FOUNDRY_AUTH_TOKEN')
+
 HELPERS = {}
 
 VARIABLES = common_variables(PREFIX)

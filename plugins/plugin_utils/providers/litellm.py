@@ -40,6 +40,25 @@ ROLE_ENV = frozenset(ROUTE_ENV + AUTH_ENV + SHADOWS_HELPER + ('ANTHROPIC_CUSTOM_
                      + MODEL_ENV)
 ENV = tuple(sorted(ROLE_ENV - set(SHADOWS_HELPER)))
 
+# For settings_info: a gateway has no switch of its own; ANTHROPIC_BASE_URL names it (or, on the bedrock and vertex
+# routes, that provider's base URL ending in the route's path), and the client's credential order is measured
+# (claude-code-behaviour.md): a static token, then an API key, then the key helper.
+SWITCH = None
+ENDPOINT = 'ANTHROPIC_BASE_URL'
+CREDENTIALS = ('env.ANTHROPIC_AUTH_TOKEN', 'env.ANTHROPIC_API_KEY', 'apiKeyHelper')
+ROUTE_ENDPOINTS = dict(bedrock='ANTHROPIC_BEDROCK_BASE_URL', vertex='ANTHROPIC_VERTEX_BASE_URL')
+
+
+def route_of(env, switched):
+    """The pass-through route of this role an account's effective env uses (bedrock, vertex), or None: the provider
+    ``switched`` is on and its base URL ends in the route's path on the proxy."""
+    name = ROUTE_ENDPOINTS.get(switched)
+    url = env.get(name) if name else None
+    if isinstance(url, str) and url.rstrip('/').endswith(ROUTE_SUFFIX[switched]):
+        return switched
+    return None
+
+
 HELPERS = dict(helper=Helper(None, setting='apiKeyHelper', template='litellm-key-helper.sh.j2', path_var='litellm_helper_path'))
 # Without litellm_served_models, a user's own model is kept unless it names another provider's model id.
 MODEL_PATTERN = r'(?!(?:%s|%s)\Z)[^\x00-\x1f]+' % (bedrock.MODEL_PATTERN, vertex.DATED_ID)

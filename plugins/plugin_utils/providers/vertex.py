@@ -64,6 +64,11 @@ ROLE_ENV = frozenset(('CLAUDE_CODE_USE_VERTEX', 'ANTHROPIC_VERTEX_PROJECT_ID', '
 # GOOGLE_APPLICATION_CREDENTIALS is the key file's pointer: its helper entry sets and removes it.
 ENV = tuple(sorted(ROLE_ENV - set(['GOOGLE_APPLICATION_CREDENTIALS'])))
 
+# For settings_info (see bedrock.py); with no credential set, Google's application default credentials.
+SWITCH = 'CLAUDE_CODE_USE_VERTEX'
+ENDPOINT = 'ANTHROPIC_VERTEX_BASE_URL'
+CREDENTIALS = ('env.CLAUDE_CODE_SKIP_VERTEX_AUTH', 'env.GOOGLE_APPLICATION_CREDENTIALS')
+
 HELPERS = dict(
     adc=Helper(None, setting='gcpAuthRefresh', template='vertex-gcp-auth-refresh.sh.j2', path_var='vertex_auth_refresh_path'),
     service_account=Helper(None, env='GOOGLE_APPLICATION_CREDENTIALS', mode='0600', path_var='vertex_service_account_key_path'),

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetcfg maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The target side of fleetcfg.claude_code.settings_info: read every settings file Claude Code reads for some accounts.
+
+Python standard library only. Nothing is written. Each file is read once, without following a symlink that an
+untrusted user planted (safe_fs), and comes back as an entry: its path, tier, state (absent, empty, present, invalid,
+unreadable), the reason when it cannot be loaded, and its document with every secret replaced by ``********`` (the
+types stay, so the controller can judge the document as the client would). The controller (plugins/action/
+settings_info.py with plugins/plugin_utils/effective.py) decides what the client makes of them.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import posixpath
+import pwd
+
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, redact, url_has_password
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
+    AccountMissing,
+    SettingsError,
+    _locate_existing,
+    default_managed_dir,
+    parse_document,
+    resolve_target,
+)
+
+# The module's options; the action plugin checks a task against them first.
+ARGUMENT_SPEC = dict(
+    users=dict(type='list', elements='str'),
+    config_dir=dict(type='str'),
+    project_dir=dict(type='path'),
+    managed_dir=dict(type='path'),
+)
+# The server-managed policy from claude.ai, cached in the account's Claude Code folder.
+REMOTE_SETTINGS = 'remote-settings.json'
+
+
+def read_entry(path, tier):
+    """One settings file as an entry (see the module docstring)."""
+    entry = dict(path=path, tier=tier, state='absent', reason=None, document=None)
+    try:
+        loc = _locate_existing(path)
+        if loc is None:
+            return entry
+        with loc:
+            raw, dummy = safe_fs.read(loc)
+    except (OSError, IOError) as e:
+        entry.update(state='unreadable', reason='cannot read it: %s' % (e.strerror or e))
+        return entry
+    except (safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
+        entry.update(state='unreadable', reason=str(e))
+        return entry
+    doc, state = parse_document(raw, path)
+    if state.startswith('invalid'):
+        entry.update(state='invalid', reason=state[len('invalid: '):])
+    else:
+        entry.update(state=state, document=hide_secrets(doc))
+    return entry
+
+
+def hide_secrets(doc):
+    """``doc`` with secrets replaced by ``********``: env values secret by name or value (settings_doc.redact), and any
+    string anywhere that holds a URL with a password."""
+    return _hide_urls(redact(doc))
+
+
+def _hide_urls(value):
+    if isinstance(value, dict):
+        return dict((key, _hide_urls(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_hide_urls(item) for item in value]
+    return REDACTED if url_has_password(value) else value
+
+
+def managed_entries(managed_dir):
+    """The managed files in the client's order: managed-settings.json, then managed-settings.d/*.json by name."""
+    entries = [read_entry(posixpath.join(managed_dir, 'managed-settings.json'), 'managed')]
+    dropins = posixpath.join(managed_dir, 'managed-settings.d')
+    try:
+        names = sorted(name for name in os.listdir(dropins) if name.endswith('.json') and not name.startswith('.'))
+    except OSError:
+        names = []
+    entries.extend(read_entry(posixpath.join(dropins, name), 'managed') for name in names)
+    return entries
+
+
+def account_entries(user, config_dir=None, project_dir=None):
+    """What Claude Code reads for one account: {'files': [user, project, local entries], 'remote': entry}, or
+    {'error': why} when the account or its home folder is missing."""
+    try:
+        target, dummy = resolve_target(dict(scope='user', user=user, config_dir=config_dir))
+    except AccountMissing as e:
+        return dict(error=str(e))
+    home = pwd.getpwnam(user).pw_dir
+    if not os.path.isdir(home):
+        return dict(error="user: the home folder %s of account '%s' does not exist" % (home, user))
+    files = [read_entry(target.path, 'user')]
+    if project_dir:
+        files.append(read_entry(posixpath.join(project_dir, '.claude', 'settings.json'), 'project'))
+        files.append(read_entry(posixpath.join(project_dir, '.claude', 'settings.local.json'), 'local'))
+    remote = read_entry(posixpath.join(posixpath.dirname(target.path), REMOTE_SETTINGS), 'server-managed')
+    return dict(files=files, remote=remote)
+
+
+def collect(params, users):
+    """Everything settings_info reads on this host: {'managed_dir', 'managed': [entries], 'accounts': {name: ...}}."""
+    managed_dir = params.get('managed_dir') or default_managed_dir()
+    if params.get('project_dir') and not posixpath.isabs(params['project_dir']):
+        raise SettingsError('project_dir: expected an absolute path, got %r' % params['project_dir'])
+    accounts = dict((user, account_entries(user, params.get('config_dir'), params.get('project_dir'))) for user in users)
+    return dict(managed_dir=managed_dir, managed=managed_entries(managed_dir), accounts=accounts)
+
+
+def select_users(params):
+    """The accounts a task names: ``users``, or the account the module runs as."""
+    return params.get('users') or [pwd.getpwuid(os.geteuid()).pw_name]
