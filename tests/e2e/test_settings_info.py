@@ -8,6 +8,7 @@ and the files the client drops.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -34,12 +35,9 @@ def account():
 
 @pytest.fixture
 def fakes():
-    servers = [FakeAnthropic(key=None) for _ in range(3)]
-    for server in servers:
-        server.__enter__()
-    yield dict(zip(("managed", "dropin", "user"), servers))
-    for server in servers:
-        server.__exit__(None, None, None)
+    """One fake endpoint per file that names a gateway URL; each accepts any credential and records it."""
+    with contextlib.ExitStack() as stack:
+        yield dict((name, stack.enter_context(FakeAnthropic(key=None))) for name in ("managed", "dropin", "user"))
 
 
 def write_json(path: Path, doc) -> None:
