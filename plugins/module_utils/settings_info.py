@@ -19,7 +19,7 @@ import posixpath
 import pwd
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, redact, url_has_password
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, is_secret, redact, url_has_password
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
     AccountMissing,
     SettingsError,
@@ -64,9 +64,16 @@ def read_entry(path, tier):
 
 
 def hide_secrets(doc):
-    """``doc`` with secrets replaced by ``********``: env values secret by name or value (settings_doc.redact), and any
-    string anywhere that holds a URL with a password."""
-    return _hide_urls(redact(doc))
+    """``doc`` with secrets replaced by ``********``: env values secret by name or value (settings_doc.redact; here
+    numbers and booleans too, which the client reads as text), and any string anywhere that holds a URL with a
+    password. The controller hides what only the schema tells (effective.py)."""
+    doc = _hide_urls(redact(doc))
+    env = doc.get('env')
+    if isinstance(env, dict):
+        for name, value in env.items():
+            if isinstance(value, (int, float)) and is_secret(name, value):
+                env[name] = REDACTED
+    return doc
 
 
 def _hide_urls(value):

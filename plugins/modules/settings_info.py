@@ -118,7 +118,10 @@ accounts:
       description: The base URL variable the provider uses (C(key), C(value), C(source)); null when the default one is used.
       type: dict
     files:
-      description: Every file read for the account, lowest precedence first, with C(path), C(tier) and C(state).
+      description:
+        - Every file read for the account, lowest precedence first, with C(path), C(tier) and C(state).
+        - C(state) is V(absent), V(empty), V(present), V(dropped) (the client drops it whole), or V(unreadable) (the module could
+          not read it, for example an account's own symlink when run as root; a warning says why, and the answer leaves it out).
       type: list
       elements: dict
   sample:

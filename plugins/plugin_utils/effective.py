@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import deep_merge, format_key_path, parse_key_path
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, deep_merge, format_key_path, parse_key_path
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import validation
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import PROVIDERS, litellm
 
@@ -35,12 +35,15 @@ _OFF = ('', '0', 'false', 'no', 'off')
 def judge_file(entry):
     """(document the client loads from this file, dropped entries): the document is {} when nothing loads."""
     state = entry.get('state')
-    if state in ('absent', 'empty'):
-        return {}, []
+    if state in ('absent', 'empty', 'unreadable'):
+        return {}, []  # unreadable: by the module (a user's own symlink, no become); the client may well read it
     if state != 'present':
         return {}, [dict(path=entry['path'], reason=entry.get('reason') or state)]
     doc = entry['document']
-    errors = validation.load_errors(doc, entry['tier'], path_label=entry['path'])
+    # The client does not check env values (tests/e2e/test_schema_vs_client.py): one outside the schema's enum or
+    # pattern (CLAUDE_CODE_USE_BEDROCK: "true") drops nothing.
+    errors = [(path, text) for path, text in validation.load_errors(doc, entry['tier'], path_label=entry['path'])
+              if not (len(path) >= 2 and path[0] == 'env')]
     if not errors:
         return doc, []
     if entry['tier'] != 'managed':
@@ -63,8 +66,9 @@ def _problem(label, text):
 
 
 def leaves(value, prefix=()):
-    """[(key path tuple, value)] of a document: every value that is not a non-empty object (lists are leaves)."""
-    if isinstance(value, dict) and value:
+    """[(key path tuple, value)] of a document: every value that is not an object (lists are leaves). An empty object
+    adds nothing: merged into what a lower file has there, it changes nothing."""
+    if isinstance(value, dict):
         found = []
         for key, item in value.items():
             found.extend(leaves(item, prefix + (key,)))
@@ -97,6 +101,12 @@ def layer(layers):
 
 
 def _switch_on(value):
+    if isinstance(value, bool):  # the client reads an env value that is not a string as its text
+        value = 'true' if value else 'false'
+    elif isinstance(value, float) and value.is_integer():
+        value = str(int(value))
+    elif isinstance(value, (int, float)):
+        value = str(value)
     return isinstance(value, str) and value.strip().lower() not in _OFF
 
 
@@ -133,6 +143,9 @@ def account_view(managed, files, remote=None):
             dropped.extend(lost)
             whole = any('key' not in item for item in lost)
             listed.append(dict(path=entry['path'], tier=tier, state='dropped' if whole else entry['state']))
+            if entry['state'] == 'unreadable':
+                warnings.append('%s: not read (%s), so this answer leaves it out; Claude Code, running as the account, may '
+                                'read it' % (entry['path'], entry.get('reason') or 'unreadable'))
             for item in lost:
                 if 'key' in item:
                     warnings.append("%s: Claude Code drops the entry '%s' of this managed file: %s" % (item['path'], item['key'], item['reason']))
@@ -187,6 +200,12 @@ def account_view(managed, files, remote=None):
                             'managed files (Claude Code uses the first managed source with a policy)' % remote['path'])
         listed.append(dict(path=remote['path'], tier='server-managed', state='present'))
 
+    # The target hid the secrets it knows (strings secret by env name or by value); here also those only the schema
+    # tells (a user-chosen name such as pluginConfigs.<p>.options.apiKey) and secrets that are not strings.
+    for path, item in effective.items():
+        item['value'] = _shown(path, item['value'])
+    for item in shadowed:
+        item['value'] = _shown(tuple(parse_key_path(item['key'])), item['value'])
     return dict(
         effective=dict((format_key_path(path), item) for path, item in sorted(effective.items(), key=lambda kv: format_key_path(kv[0]))),
         dropped=dropped,
@@ -199,11 +218,21 @@ def account_view(managed, files, remote=None):
     )
 
 
+def _shown(path, value):
+    return REDACTED if value not in ('', None, [], {}) and validation.is_hidden(path, value) else value
+
+
 def _credential(effective, order, warnings, gateway):
     """The credential the client uses ({key, source}) from ``order``; on a gateway (where the order is measured), a
     warning for each other credential it hides."""
-    present = [(key, effective[tuple(parse_key_path(key))]) for key in order if tuple(parse_key_path(key)) in effective
-               and effective[tuple(parse_key_path(key))]['value'] not in ('', None)]
+    present = []
+    for key in order:
+        item = effective.get(tuple(parse_key_path(key)))
+        if item is None or item['value'] in ('', None):
+            continue
+        if key.startswith('env.CLAUDE_CODE_SKIP_') and not _switch_on(item['value']):
+            continue  # a skip-auth switch that is off
+        present.append((key, item))
     if not present:
         return None
     key, item = present[0]

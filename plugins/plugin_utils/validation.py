@@ -554,6 +554,11 @@ def _result_error(label, path, problem):
 # ---------------------------------------------------------------------------------------------------------
 # Words
 
+def is_hidden(path, value=None):
+    """Whether the value at key path ``path`` (a tuple) must not be shown (see _hidden)."""
+    return _hidden(tuple(path), value)
+
+
 def _hidden(path, value=None, listed=()):
     """Whether the value at this path must not be shown.
 
