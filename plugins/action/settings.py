@@ -19,6 +19,7 @@ import posixpath
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import USER_SPEC, USER_SPEC_RULES
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import (
@@ -119,6 +120,22 @@ def check_helpers(args):
     return errors, helper_keys, helper_env
 
 
+def check_accounts(args):
+    """Errors of users: all and of the options that say what a human account is."""
+    errors = []
+    mixed = accounts.users_problem(args.get('users'))
+    if mixed:
+        errors.append(mixed)
+    if accounts.ALL in (args.get('remove_users') or []):
+        errors.append('remove_users: all is not accepted (it would take every account off); list the accounts to take off, '
+                      'or use users: all with remove to take keys out of every human account\'s file')
+    human = [name for name in ('human_uid_min', 'human_uid_max', 'human_shells') if args.get(name) is not None]
+    if human and not accounts.every_account(args.get('users')):
+        errors.extend('%s: only with users: all (it says which accounts are human accounts)' % name for name in human)
+    errors.extend(accounts.criteria_problems(args.get('human_uid_min'), args.get('human_uid_max'), args.get('human_shells')))
+    return errors
+
+
 def check_task(args):
     """Check a task's own input; return (module args for the target, tier, task key paths). Raises on bad input."""
     tier = tier_of(args)
@@ -130,13 +147,16 @@ def check_task(args):
 
     if (args.get('users') or args.get('remove_users')) and tier != 'user':
         errors.append('users, remove_users: only for scope user')
-    both = sorted(set(args.get('users') or []) & set(args.get('remove_users') or []))
+    errors.extend(check_accounts(args))
+    every = accounts.every_account(args.get('users'))
+    both = [] if every else sorted(set(args.get('users') or []) & set(args.get('remove_users') or []))
     if both:
         errors.append('remove_users: %s also in users; an account is either configured or taken off' % ', '.join(both))
     if args.get('state') == 'absent' and (args.get('scope') != 'managed_dropin' or args['settings'] or args['remove']):
         errors.append('state: absent deletes a managed drop-in (scope managed_dropin, without settings or remove); to take keys '
                       'out of another file, list them in remove')
-    unknown = sorted(set(args['user_settings']) - set(args.get('users') or []))
+    # With users: all, the host decides which accounts there are: an entry for another one is reported there, skipped.
+    unknown = [] if every else sorted(set(args['user_settings']) - set(args.get('users') or []))
     if unknown:
         errors.append('user_settings: %s not in users' % ', '.join(unknown))
     listed = []
@@ -279,7 +299,8 @@ class ActionModule(ActionBase):
 
         # The first call plans every file and writes the new ones (nothing in them but the task's own, checked
         # above); the rest are judged here and written by a second call.
-        plans = self._call(dict(module_args, _phase='plan', _apply_new=True), task_vars)['files']
+        planned = self._call(dict(module_args, _phase='plan', _apply_new=True), task_vars)
+        plans, found = planned['files'], planned.get('accounts')
         errors, warnings, skipped = [], [], []
         for plan in plans:
             if plan.get('skipped'):
@@ -310,14 +331,23 @@ class ActionModule(ActionBase):
             finals = [dict(plan, changed=plan['would_change'] and not plan.get('skipped')) for plan in plans]
         elif any(pending):
             expect = [plan['checksum'] if waiting else '' for plan, waiting in zip(plans, pending)]
-            applied = self._call(dict(module_args, _phase='apply', _expect_checksums=expect), task_vars)['files']
+            again = dict(module_args, _phase='apply', _expect_checksums=expect)
+            if found is not None:
+                again['users'] = found  # the accounts the plan found, file for file (not a new look at the host)
+            applied = self._call(again, task_vars)['files']
             finals = [done if waiting else plan for plan, done, waiting in zip(plans, applied, pending)]
         done = [(plan, final) for plan, final in zip(plans, finals) if not plan.get('skipped')]
         files = [file_result(plan, final) for plan, final in done]
         result['changed'] = any(item['changed'] for item in files)
         if args.get('users') or args.get('remove_users'):
+            for item, (plan, _final) in zip(files, done):
+                item['user'] = plan.get('user')
             result['files'] = files
-            result['skipped_accounts'] = [dict(user=plan['user'], reason=plan['reason']) for plan in skipped]
+            # The files of users come first, then those of remove_users: the accounts that got this configuration.
+            configured = plans[:len(plans) - len(args.get('remove_users') or [])]
+            result['accounts'] = [plan['user'] for plan in configured if not plan.get('skipped')]
+            # users: all also reports the human accounts without a home folder and the user_settings entries it did not use.
+            result['skipped_accounts'] = [dict(user=plan['user'], reason=plan['reason']) for plan in skipped] + planned.get('left_out', [])
         elif files:
             result.update(files[0])
         if self._task.diff and any(plan['would_change'] for plan, _final in done):

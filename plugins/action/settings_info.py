@@ -12,10 +12,12 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_info import ARGUMENT_SPEC
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import effective, validation
 
 MODULE = 'fleetcfg.claude_code.settings_info'
+HUMAN_OPTIONS = ('human_uid_min', 'human_uid_max', 'human_shells')
 
 if validation.HAS_JSONSCHEMA:
     validation.prepare()  # once, before the strategy forks a worker per host
@@ -31,6 +33,12 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        problems = [problem for problem in [accounts.users_problem(args.get('users'))] if problem]
+        if not accounts.every_account(args.get('users')) and any(args.get(name) is not None for name in HUMAN_OPTIONS):
+            problems.append('%s: only with users: all' % ', '.join(name for name in HUMAN_OPTIONS if args.get(name) is not None))
+        problems.extend(accounts.criteria_problems(*[args.get(name) for name in HUMAN_OPTIONS]))
+        if problems:
+            raise AnsibleActionFail('; '.join(problems))
         try:
             validation.prepare()
         except validation.ValidationUnavailable as e:

@@ -32,6 +32,10 @@ USER_SPEC = dict(
     user=dict(type='str'),
     users=dict(type='list', elements='str'),
     remove_users=dict(type='list', elements='str'),
+    # With users: all, what a human account of the host is (plugins/module_utils/accounts.py); unset, the platform's.
+    human_uid_min=dict(type='int'),
+    human_uid_max=dict(type='int'),
+    human_shells=dict(type='list', elements='str'),
     account_errors=dict(type='str', choices=['fail', 'skip'], default='fail'),
     user_settings=dict(type='dict', default={}),
     config_dir=dict(type='str'),

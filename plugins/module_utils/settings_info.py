@@ -18,7 +18,7 @@ import os
 import posixpath
 import pwd
 
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts, safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, is_secret, redact, url_has_password
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
     AccountMissing,
@@ -35,6 +35,9 @@ ARGUMENT_SPEC = dict(
     config_dir=dict(type='str'),
     project_dir=dict(type='path'),
     managed_dir=dict(type='path'),
+    human_uid_min=dict(type='int'),
+    human_uid_max=dict(type='int'),
+    human_shells=dict(type='list', elements='str'),
 )
 # The server-managed policy from claude.ai, cached in the account's Claude Code folder.
 REMOTE_SETTINGS = 'remote-settings.json'
@@ -114,15 +117,24 @@ def account_entries(user, config_dir=None, project_dir=None):
     return dict(files=files, remote=remote)
 
 
-def collect(params, users):
-    """Everything settings_info reads on this host: {'managed_dir', 'managed': [entries], 'accounts': {name: ...}}."""
+def collect(params, users, left_out=()):
+    """Everything settings_info reads on this host: {'managed_dir', 'managed': [entries], 'accounts': {name: ...}};
+    ``left_out``: accounts not read, with why ({'user', 'reason'}), reported as missing ones are."""
     managed_dir = params.get('managed_dir') or default_managed_dir()
     if params.get('project_dir') and not posixpath.isabs(params['project_dir']):
         raise SettingsError('project_dir: expected an absolute path, got %r' % params['project_dir'])
-    accounts = dict((user, account_entries(user, params.get('config_dir'), params.get('project_dir'))) for user in users)
-    return dict(managed_dir=managed_dir, managed=managed_entries(managed_dir), accounts=accounts)
+    found = dict((user, account_entries(user, params.get('config_dir'), params.get('project_dir'))) for user in users)
+    for item in left_out:
+        found[item['user']] = dict(error=item['reason'])
+    return dict(managed_dir=managed_dir, managed=managed_entries(managed_dir), accounts=found)
 
 
 def select_users(params):
-    """The accounts a task names: ``users``, or the account the module runs as."""
-    return params.get('users') or [pwd.getpwuid(os.geteuid()).pw_name]
+    """(the accounts to read, the human accounts left out with why): ``users``, every human account of the host for
+    ``users: all`` (accounts.human_accounts with the task's rule), or the account the module runs as."""
+    if not accounts.every_account(params.get('users')):
+        return params.get('users') or [pwd.getpwuid(os.geteuid()).pw_name], []
+    skipped = []
+    found = accounts.human_accounts(params.get('human_uid_min'), params.get('human_uid_max'), params.get('human_shells'),
+                                    skipped=skipped)
+    return [account.name for account in found], [dict(user=item.name, reason=item.reason) for item in skipped if item.human]

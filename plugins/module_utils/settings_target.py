@@ -27,6 +27,7 @@ import shlex
 import stat
 import sys
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import settings_limits
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import gateway_credentials, login_policy, login_policy_conflict
@@ -541,6 +542,33 @@ def _leaf_paths(value, prefix=()):
     if isinstance(value, dict) and value:
         return [path for key, item in value.items() for path in _leaf_paths(item, prefix + (key,))]
     return [prefix] if prefix else []
+
+
+def every_human_account(params, **host):
+    """``users: all`` made concrete on this host: (params, accounts, left out); params unchanged without it.
+
+    ``params['users']`` becomes the names of the host's human accounts (accounts.human_accounts, with the task's
+    ``human_uid_min``, ``human_uid_max`` and ``human_shells``), by name, without the ones in ``remove_users``, which
+    are taken off instead. ``accounts`` is that list (None without ``all``). ``left out`` names, with a reason, the
+    human accounts skipped for a missing home folder, and every account of ``user_settings`` that is not configured
+    (not a human account of this host, or in ``remove_users``): [dict(user, reason)], by name. ``host``: stand-ins
+    for the host's account database (accounts.human_accounts' ``passwd``, ``login_defs``, ``shells_file``, ...).
+    """
+    if not accounts.every_account(params.get('users')):
+        return params, None, []
+    skipped = []
+    found = accounts.human_accounts(params.get('human_uid_min'), params.get('human_uid_max'), params.get('human_shells'),
+                                    skipped=skipped, **host)
+    leaving = set(params.get('remove_users') or [])
+    names = [account.name for account in found if account.name not in leaving]
+    left_out = dict((item.name, item.reason) for item in skipped if item.human and item.name not in leaving)
+    reasons = dict((item.name, item.reason) for item in skipped)
+    for name in sorted(set(params.get('user_settings') or {}) - set(names) - set(left_out)):
+        if name in leaving:
+            left_out[name] = 'user_settings names it, but it is in remove_users: its file loses the keys instead'
+        else:
+            left_out[name] = 'user_settings names it, but %s' % reasons.get(name, 'no account of that name is on this host')
+    return dict(params, users=names), names, [dict(user=name, reason=left_out[name]) for name in sorted(left_out)]
 
 
 def file_params(params):

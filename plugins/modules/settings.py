@@ -63,6 +63,8 @@ options:
       - For O(scope=user), accounts taken off this configuration (a developer leaves the team), in the same module call;
         each one's file loses every key that O(settings), O(user_settings) (of any account) and O(remove) name, and the
         O(helpers) (key files included) are removed. The rest of each file stays. An account that no longer exists or has no home folder is skipped.
+      - With O(users=all), these accounts are left out of V(all) (everyone but them is configured). V(all) itself is not
+        accepted here.
     type: list
     elements: str
   account_errors:
@@ -87,13 +89,40 @@ options:
       - For O(scope=user), several accounts at once, in one module call per host. Each account's file gets
         O(settings) (merged with its entry in O(user_settings)), O(remove) and O(helpers). Mutually exclusive with
         O(user).
-      - The result then lists each file under RV(files).
+      - V(all) is every human account of the host, found on the host at each run (no facts needed), so an account
+        created since the last run is configured by the next one. A human account has a uid from O(human_uid_min) to
+        O(human_uid_max) and a login shell (O(human_shells)); system accounts, C(root) and accounts whose shell is
+        C(nologin) or C(false) never are. One whose home folder does not exist yet is left out and listed in
+        RV(skipped_accounts). The accounts of O(remove_users) are left out of V(all) and taken off instead.
+        V(all) cannot be combined with account names.
+      - The result then lists each file under RV(files) and the accounts configured under RV(accounts).
+    type: list
+    elements: str
+  human_uid_min:
+    description:
+      - With O(users=all), the lowest uid of a human account.
+      - Unset, the host decides, C(UID_MIN) of C(/etc/login.defs) on Linux (C(1000) without it), C(501) on macOS.
+    type: int
+  human_uid_max:
+    description:
+      - With O(users=all), the highest uid of a human account.
+      - Unset, the host decides, C(UID_MAX) of C(/etc/login.defs) on Linux (C(60000) without it), C(2147483647) on macOS.
+    type: int
+  human_shells:
+    description:
+      - With O(users=all), the login shells of human accounts (absolute paths, such as C(/bin/bash)).
+      - Unset, the shells listed in the host's C(/etc/shells), or any shell when it has no such file. An empty shell in
+        the account database counts as C(/bin/sh). C(nologin), C(false), C(true), C(sync), C(shutdown) and C(halt) never
+        count, even when listed.
     type: list
     elements: str
   user_settings:
     description:
       - With O(users), per-account keys merged over O(settings) for that account only, such as a personal token.
         A mapping from account name to a settings mapping.
+      - With a list of O(users), every name must be in it. With O(users=all), it may name accounts of any host of the
+        fleet; an entry for an account that is not a human account of this host (or is in O(remove_users)) is not used
+        and is listed in RV(skipped_accounts) with the reason.
     type: dict
     default: {}
   config_dir:
@@ -272,6 +301,14 @@ EXAMPLES = r'''
           exec cat "$HOME/.config/llm-gateway/key"
   loop: "{{ developers }}"
 
+- name: Point every human account of each host at the gateway, accounts created later included (next run)
+  fleetcfg.claude_code.settings:
+    users: all
+    remove_users: [build]          # everyone but the build account, whose file loses these keys
+    settings:
+      env:
+        ANTHROPIC_BASE_URL: https://llm-gateway.example.com
+
 - name: Deny reading secrets, for every user of the machine (managed policy)
   fleetcfg.claude_code.settings:
     scope: managed_dropin
@@ -338,14 +375,25 @@ helpers:
 files:
   description:
     - With O(users), one entry per account's file, with the keys above (RV(path), RV(changed_keys), RV(settings),
-      RV(backup_file), RV(helpers), RV(found)) and C(changed).
+      RV(backup_file), RV(helpers), RV(found)), C(user) (the account) and C(changed); the accounts of O(remove_users)
+      come last.
   returned: when O(users) is given
   type: list
   elements: dict
+accounts:
+  description:
+    - The accounts this task configured on the host, in the order of RV(files) (by name with O(users=all)), without the
+      skipped ones and the accounts of O(remove_users). With O(users=all), who got the settings.
+  returned: when O(users) or O(remove_users) is given
+  type: list
+  elements: str
+  sample: [alice, bob]
 skipped_accounts:
   description:
     - With O(users) or O(remove_users), the accounts left out of this run, each with C(user) and C(reason); with
       O(account_errors=skip) the ones that could not be configured, and leaving accounts that no longer exist.
+    - With O(users=all) also, without a warning, the human accounts whose home folder does not exist yet, and each
+      entry of O(user_settings) that was not used on this host (not a human account here, or in O(remove_users)).
   returned: when O(users) or O(remove_users) is given
   type: list
   elements: dict
@@ -363,7 +411,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC_RULES, module_spec
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import AccountMissing, SettingsError, apply, file_params, plan, public
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
+    AccountMissing,
+    SettingsError,
+    apply,
+    every_human_account,
+    file_params,
+    plan,
+    public,
+)
 
 # The result does not echo the arguments (ansible-core's invocation): settings may hold secrets that are found by their
 # value or listed in secret_keys, which no_log cannot name.
@@ -378,7 +434,9 @@ def main():
     apply_phase = params.get('_phase') == 'apply' and not module.check_mode
     if params.get('_phase') not in (None, 'plan', 'apply'):
         module.fail_json(msg='_phase: expected plan or apply (an internal option of the action plugin)', invocation=NOT_SHOWN)
-    files = file_params(params)
+    # users: all is decided here, on the host: its human accounts now (an account created since the last run is in).
+    params, found, left_out = every_human_account(params)
+    files = [] if found == [] and not params.get('remove_users') else file_params(params)  # a host without one: nothing
     # In the apply phase, the controller names per file the checksum its validated plan saw; a file without one
     # is only planned again. In the plan phase, a new (absent or empty) file may be written at once: all it will
     # hold is the task's own, which the controller validated before this call.
@@ -407,7 +465,8 @@ def main():
         item['would_change'] = result['changed']
         item['changed'] = written and result['changed']
         out.append(item)
-    module.exit_json(changed=any(item['changed'] for item in out), files=out, invocation=NOT_SHOWN)
+    extra = dict(accounts=found, left_out=left_out) if found is not None else {}
+    module.exit_json(changed=any(item['changed'] for item in out), files=out, invocation=NOT_SHOWN, **extra)
 
 
 if __name__ == '__main__':

@@ -34,6 +34,25 @@ options:
   users:
     description:
       - The accounts to look at, by name. Defaults to the account the module runs as.
+      - V(all) looks at every human account of the host, decided on the host at each run, exactly as
+        M(fleetcfg.claude_code.settings) with O(fleetcfg.claude_code.settings#module:users=all) does (see O(human_uid_min),
+        O(human_uid_max), O(human_shells)); human accounts without a home folder are listed in RV(skipped_accounts).
+    type: list
+    elements: str
+  human_uid_min:
+    description:
+      - With O(users=all), the lowest uid of a human account. Defaults to C(UID_MIN) of C(/etc/login.defs) (else 1000) on
+        Linux, 501 on macOS.
+    type: int
+  human_uid_max:
+    description:
+      - With O(users=all), the highest uid of a human account. Defaults to C(UID_MAX) of C(/etc/login.defs) (else 60000) on
+        Linux, 2147483647 on macOS.
+    type: int
+  human_shells:
+    description:
+      - With O(users=all), the login shells of human accounts. Defaults to those listed in C(/etc/shells); C(nologin) and
+        C(false) never count.
     type: list
     elements: str
   config_dir:
@@ -155,7 +174,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_targ
 def main():
     module = AnsibleModule(argument_spec=settings_info.ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        found = settings_info.collect(module.params, settings_info.select_users(module.params))
+        found = settings_info.collect(module.params, *settings_info.select_users(module.params))
     except SettingsError as e:
         module.fail_json(msg=str(e))
     module.exit_json(changed=False, **found)

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.accounts import ALL
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import anthropic_aws, bedrock, foundry, litellm, network, vertex
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
@@ -22,6 +23,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.com
     Inputs,
     check_common,
     drop_models_pattern,
+    every_account,
     keep_models_pattern,
 )
 
@@ -86,6 +88,9 @@ def module_args(name, raw, lookup=lambda var: None):
     if not managed:
         args['users'] = v.get('users', [])
         args['remove_users'] = v.get('remove_users', [])
+        for option in ('human_uid_min', 'human_uid_max', 'human_shells'):
+            if v.get(option) is not None:
+                args[option] = v[option]
 
     def own(helper):
         return helper_path(helper, name, raw.get)
@@ -122,6 +127,11 @@ def module_args(name, raw, lookup=lambda var: None):
             absent.append(entry)
     env = dict(conf['env'], **net['env'])
     per_user = conf.get('user_env', {})
+    if every_account(v):
+        # The accounts are found on each host: what each of them gets is one shared setting (a mapping per account is
+        # refused by the checks).
+        env.update(per_user.get(ALL) or {})
+        per_user = {}
     user_names = set(n for own_env in per_user.values() for n in own_env)
     args['settings'] = dict(conf.get('settings', {}), env=env) if env else dict(conf.get('settings', {}))
     args['user_settings'] = dict((user, {'env': own_env}) for user, own_env in per_user.items() if own_env)

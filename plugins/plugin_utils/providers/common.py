@@ -17,6 +17,7 @@ import difflib
 import json
 import re
 
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import is_secret, url_has_password
 
 MODEL_CLASSES = ('opus', 'sonnet', 'haiku')
@@ -46,8 +47,9 @@ MODEL_ENV = tuple(model_env(c) for c in MODEL_CLASSES)
 class Var(object):
     """A role variable: its type (str, bool, int, dict, list, raw), allowed values, and whether it is secret."""
 
-    def __init__(self, kind='str', choices=None, required=False, secret=False, elements=None, expected=None):
+    def __init__(self, kind='str', choices=None, required=False, secret=False, elements=None, expected=None, every=False):
         self.kind = kind
+        self.every = every  # a list of account names, or the word all (every human account of the host): ['all']
         self.expected = expected  # what a missing required variable should be, in words
         self.choices = tuple(choices) if choices else None
         self.required = required
@@ -60,8 +62,12 @@ def common_variables(prefix):
     return {
         prefix + 'state': Var(choices=STATES),
         prefix + 'scope': Var(choices=SCOPES),
-        prefix + 'users': Var('list', elements='str'),
+        prefix + 'users': Var('list', elements='str', every=True),
         prefix + 'remove_users': Var('list', elements='str'),
+        # With <role>_users: all, what a human account of the host is (module_utils/accounts.py); unset, the platform's.
+        prefix + 'human_uid_min': Var('int'),
+        prefix + 'human_uid_max': Var('int'),
+        prefix + 'human_shells': Var('list', elements='str'),
         prefix + 'config_dir': Var(),
         prefix + 'managed_dir': Var(),
         prefix + 'dropin': Var(),
@@ -183,6 +189,8 @@ class Inputs(object):
                 self.bad.add(name)
             return None
         kind = var.kind
+        if var.every and value == accounts.ALL:
+            value = [accounts.ALL]
         if kind == 'str' and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         elif kind == 'bool' and isinstance(value, str) and value.lower() in _TRUE + _FALSE:
@@ -195,7 +203,8 @@ class Inputs(object):
         else:
             ok = types is None or isinstance(value, types)
         if not ok:
-            self.expect(name, _KIND_WORDS[kind], value)
+            self.expect(name, 'a list of account names, or all (every human account of the host)' if var.every else _KIND_WORDS[kind],
+                        value)
             self.bad.add(name)
             return None
         if kind == 'list' and var.elements == 'str':
@@ -211,6 +220,28 @@ class Inputs(object):
         return value
 
 
+def every_account(v):
+    """Whether ``<role>_users`` is all: every human account of each host, found on the host."""
+    return accounts.every_account(v.get('users'))
+
+
+def _check_every_account(v):
+    p = v.prefix
+    mixed = accounts.users_problem(v.get('users'), p + 'users')
+    if mixed:
+        v.problems.append(mixed)
+    if accounts.ALL in v.get('remove_users', []):
+        v.refuse(p + 'remove_users', 'all is not accepted here (it would take every account off); to take this configuration '
+                 'off every human account use %sstate=absent with %susers=all' % (p, p))
+    names = [p + 'human_uid_min', p + 'human_uid_max', p + 'human_shells']
+    given = [name for name in names if v.values.get(name) is not None]
+    if given and not every_account(v):
+        for name in given:
+            v.refuse(name, 'only with %susers=all (it says which accounts are human accounts)' % p)
+    else:
+        v.problems.extend(accounts.criteria_problems(*[v.values.get(name) for name in names], names=names))
+
+
 def check_common(v, set_env_names, other_env, routed=None):
     """Checks every provider role shares: scope and accounts, the team's own env variables.
 
@@ -222,7 +253,9 @@ def check_common(v, set_env_names, other_env, routed=None):
         v.require(p + 'users', '%s (a list of names)' % what, ' with %sscope=user' % p)
     if v['scope'] == 'managed' and v.get('users'):
         v.refuse(p + 'users', 'only with %sscope=user (a managed drop-in applies to every account)' % p)
-    both = sorted(set(v.get('users', [])) & set(v.get('remove_users', [])))
+    _check_every_account(v)
+    # With all, the accounts of <role>_remove_users are the ones all leaves out: they are taken off.
+    both = [] if every_account(v) else sorted(set(v.get('users', [])) & set(v.get('remove_users', [])))
     if both:
         v.refuse(p + 'remove_users', 'an account is either configured (%susers) or taken off, not both: %s'
                  % (p, ', '.join(both)))
@@ -335,7 +368,11 @@ def check_account_key(v, name, auth_var, auth):
         v.refuse(v.prefix + 'scope', "managed is refused with %s=%s: the key would be in a file every user of the machine can "
                  "read; use %sscope=user (0600 files of each account)" % (auth_var, auth, v.prefix))
     key = v.get(name[len(v.prefix):])
-    if isinstance(key, dict):
+    if isinstance(key, dict) and every_account(v):
+        v.refuse(name, 'a mapping per account needs %susers as a list of account names; with %susers=all (accounts found on '
+                 'each host) give one key shared by every account, or choose an authentication without a static key'
+                 % (v.prefix, v.prefix))
+    elif isinstance(key, dict):
         missing = [user for user in v.get('users', []) if user not in key]
         if missing:
             v.problems.append('%s: no key for %s (a mapping must have a key for every account of %susers)'
@@ -348,7 +385,8 @@ def check_account_key(v, name, auth_var, auth):
 
 
 def account_keys(v, name, env_name):
-    """Each account's own env with its key (``user_env`` of a configuration)."""
+    """Each account's own env with its key (``user_env`` of a configuration); with ``<role>_users: all``, under ``all``
+    the one key every account gets (module_args makes it a shared setting)."""
     key = v.get(name[len(v.prefix):])
     return dict((user, {env_name: key[user] if isinstance(key, dict) else key}) for user in v.get('users', []))
 

@@ -18,6 +18,7 @@ from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.com
     Helper,
     Var,
     common_variables,
+    every_account,
     pin_models,
 )
 
@@ -120,7 +121,15 @@ def _check_static(v, route):
                  'litellm_scope=user, or litellm_auth=helper')
     keys = v.get('static_keys', {})
     shared = v.get('static_key', '')
-    if v['scope'] == 'user' and not shared:
+    if v['scope'] == 'user' and every_account(v):
+        if keys:
+            v.refuse('litellm_static_keys', 'a mapping per account needs litellm_users as a list of account names; with '
+                     'litellm_users=all (accounts found on each host) give one key shared by every account '
+                     '(litellm_static_key), or use litellm_auth=helper')
+        elif not shared:
+            v.require('litellm_static_key', 'one key shared by every account, or litellm_auth=helper',
+                      ' with litellm_users=all and litellm_auth=static')
+    elif v['scope'] == 'user' and not shared:
         for user in v.get('users', []):
             if user not in keys:
                 v.problems.append('litellm_static_keys: no key for account %s (expected an entry for every account in '
@@ -171,7 +180,12 @@ def _check_headers(v):
                           'managed scope (a file every user can read); use litellm_scope=user')
     named = [('litellm_headers', v.get('headers', {}))]
     users = v.get('users', []) if v['scope'] == 'user' else []
-    for user, headers in sorted(v.get('user_headers', {}).items()):
+    per_account = v.get('user_headers', {})
+    if every_account(v) and per_account and v['scope'] == 'user':
+        v.refuse('litellm_user_headers', 'headers per account need litellm_users as a list of account names; with '
+                 'litellm_users=all (accounts found on each host) give the headers every account sends in litellm_headers')
+        per_account = {}
+    for user, headers in sorted(per_account.items()):
         if user not in users:
             v.problems.append('litellm_user_headers: expected accounts of litellm_users (%s), got %s'
                               % (', '.join(users) or 'none', json.dumps(user)))

@@ -368,10 +368,25 @@ def test_collect_refuses_a_relative_project_dir(accounts):
 
 
 def test_without_users_the_account_the_module_runs_as_is_read():
-    assert select_users({'users': None}) == [pwd.getpwuid(os.geteuid()).pw_name]
-    assert select_users({'users': ['alice', 'bob']}) == ['alice', 'bob']
+    assert select_users({'users': None}) == ([pwd.getpwuid(os.geteuid()).pw_name], [])
+    assert select_users({'users': ['alice', 'bob']}) == (['alice', 'bob'], [])
 
 
 def test_a_secret_env_value_that_is_a_number_never_leaves_the_host():
     assert settings_info.hide_secrets({'env': {'ANTHROPIC_API_KEY': 12345, 'CLAUDE_CODE_MAX_OUTPUT_TOKENS': 4096}}) == {
         'env': {'ANTHROPIC_API_KEY': '********', 'CLAUDE_CODE_MAX_OUTPUT_TOKENS': 4096}}
+
+
+def test_users_all_reads_every_human_account_and_names_the_ones_without_a_home(monkeypatch):
+    from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts
+
+    def human_accounts(uid_min, uid_max, shells, skipped):
+        assert (uid_min, uid_max, shells) == (2000, 2999, None)
+        skipped.extend([accounts.Skipped('dave', 'its home folder /home/dave does not exist', True),
+                        accounts.Skipped('daemon', 'uid 1 is below 2000', False)])
+        return [accounts.Account('alice', 2001, 2001, '/home/alice', '/bin/bash')]
+
+    monkeypatch.setattr(accounts, 'human_accounts', human_accounts)
+    users, left_out = select_users({'users': ['all'], 'human_uid_min': 2000, 'human_uid_max': 2999})
+    assert users == ['alice']
+    assert left_out == [{'user': 'dave', 'reason': 'its home folder /home/dave does not exist'}]
