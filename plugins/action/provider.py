@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import os
 import re
 
@@ -53,7 +54,10 @@ class ActionModule(SettingsAction):
         _validation, own = self.validate_argument_spec(argument_spec=ARGS_SPEC)
         name = own['name']
         prefix = PROVIDERS[name].PREFIX
-        raw = dict((var, self._templar.template(task_vars[var])) for var in list(task_vars) if var.startswith(prefix))
+        # The role's defaults under the host's variables: what the role gives when it is included, and what lets
+        # playbooks/drift.yml run this action for a role it does not include.
+        raw = copy.deepcopy(role_defaults(name))
+        raw.update((var, self._templar.template(task_vars[var])) for var in list(task_vars) if var.startswith(prefix))
 
         def lookup(var):
             return self._templar.template(task_vars[var]) if var in task_vars else None
