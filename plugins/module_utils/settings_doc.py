@@ -152,7 +152,7 @@ def is_secret_path(keys, value=None, listed=()):
 
 
 # A URL with a password in its user info (scheme://user:password@host), anywhere in a value; user@host is no secret.
-_URL_PASSWORD = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@')
+_URL_PASSWORD = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)[^/?#@\s]+@')
 # Env variables that hold a list of HTTP headers, and how: item separator, name/value separator.
 HEADER_LISTS = {
     'ANTHROPIC_CUSTOM_HEADERS': ('\n', ':'),
@@ -172,6 +172,11 @@ _AUTH_SCHEME = re.compile(r'(?i)\s*(?:bearer|basic|digest|negotiate|token|api-?t
 def url_has_password(value):
     """Whether a string holds a URL with a password in its user info (``https://user:pass@proxy:3128``, any scheme)."""
     return isinstance(value, str) and _URL_PASSWORD.search(value) is not None
+
+
+def hide_url_passwords(text):
+    """``text`` with the password of every URL in it replaced (``https://user:********@proxy:3128``)."""
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + '@', text) if isinstance(text, str) else text
 
 
 def is_secret_header(name, value=''):
