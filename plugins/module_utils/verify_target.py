@@ -27,6 +27,7 @@ import subprocess
 import time
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts as accounts_mod
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, hide_url_passwords
 
 # The module's options; the action plugin checks a task against them first.
 ARGUMENT_SPEC = dict(
@@ -44,7 +45,7 @@ PROMPT = 'Reply with the single word OK.'
 CLIENT_OPTIONS = ('-p', '--no-session-persistence', '--tools', '', '--')
 TAIL = 2000  # characters kept of stdout and of stderr
 SEARCH_PATH = ('/usr/local/bin', '/usr/bin', '/bin')  # after the account's own ~/.local/bin
-HIDDEN = '********'
+HIDDEN = REDACTED
 HELPER_OUTPUT_HIDDEN = '[the helper\'s output is not shown]'
 
 # A key helper's output, which the client echoes after its exit status (measured with 2.1.332:
@@ -58,7 +59,6 @@ _SECRETS = (
     re.compile(r'\b(?:AKIA|ASIA)[0-9A-Z]{16}\b'),  # AWS access key ids
     re.compile(r'\bya29\.[A-Za-z0-9._-]+'),  # Google OAuth access tokens
     re.compile(r'\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9._-]+'),  # JWTs
-    re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)[^/?#@\s]+(?=@)'),  # a password in a URL
     re.compile(r'(?<![A-Za-z0-9_./-])[A-Za-z0-9_+=-]{40,}(?![A-Za-z0-9_./-])'),  # any long token-like word
 )
 
@@ -67,7 +67,7 @@ def scrub(text):
     """``text`` without a helper's own output and without anything that looks like a credential."""
     if not text:
         return ''
-    text = _HELPER_ECHO.sub(lambda m: m.group(1) + ': ' + HELPER_OUTPUT_HIDDEN, text)
+    text = hide_url_passwords(_HELPER_ECHO.sub(lambda m: m.group(1) + ': ' + HELPER_OUTPUT_HIDDEN, text))
     for pattern in _SECRETS:
         text = pattern.sub(_hide, text)
     return text
