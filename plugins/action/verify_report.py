@@ -20,7 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.fleetcfg.claude_code.plugins.action.drift_report import parse_mode, plain
+from ansible_collections.fleetcfg.claude_code.plugins.action.drift_report import parse_mode, plain, write_atomic
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.verify_target import account_key
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import verify
 
@@ -63,7 +63,7 @@ class ActionModule(ActionBase):
         report = verify.build_report(hosts, now, path)
         lines = verify.summary_lines(report)
         try:
-            verify.write_atomic(path, json.dumps(report, indent=2, sort_keys=True) + '\n', mode)
+            write_atomic(path, json.dumps(report, indent=2, sort_keys=True) + '\n', mode)
         except (OSError, IOError) as e:
             raise AnsibleActionFail('%s: cannot write the report: %s' % (getattr(e, 'filename', None) or path, e.strerror or e))
         display.display('\n'.join(lines))

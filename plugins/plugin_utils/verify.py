@@ -8,7 +8,7 @@
   ``account_view``: provider, endpoint, credential, dropped files) -> the entry of the report: ``ok``, ``cause``,
   ``message`` and, for ok, ``provider`` and ``endpoint``;
 - ``host_entries``, ``build_report``, ``summary_lines``: every host's registered result -> the report of
-  playbooks/verify.yml and whether the run must end non-zero; ``write_atomic`` writes it.
+  playbooks/verify.yml and whether the run must end non-zero (written by action/verify_report.py).
 
 The client's messages below were measured with Claude Code 2.1.332 against the local fakes of tests/e2e (see
 docs/verify.md, "What the client prints"). They are data: a new client version that words a message differently needs
@@ -19,9 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import re
-import tempfile
 
 FORMAT = 1
 CLIENT_MEASURED = '2.1.332'
@@ -247,20 +245,3 @@ def summary_lines(report):
                 lines.append('  %s %s: %s: %s' % (host, user, entry.get('cause'), entry.get('message')))
                 shown += 1
     return lines
-
-
-def write_atomic(path, text, mode=0o644):
-    """Write ``text`` to ``path``: a temporary file in the same folder, fsync, chmod, rename over the old one."""
-    folder = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -156,13 +156,6 @@ def test_the_report_has_hosts_accounts_and_counts():
     json.dumps(report)
 
 
-def test_the_report_is_written_atomically(tmp_path):
-    path = tmp_path / 'r.json'
-    verify.write_atomic(str(path), '{}\n', 0o600)
-    assert path.read_text() == '{}\n' and (path.stat().st_mode & 0o777) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == ['r.json']
-
-
 # --- the action's input checks ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('args, words', [
