@@ -75,6 +75,14 @@ def write_atomic(path, text, mode):
         raise
 
 
+def report_target(args):
+    """(absolute path, mode) of a report task's ``path`` and ``mode``; its folder must exist."""
+    path = os.path.abspath(os.path.expanduser(args['path']))
+    if not os.path.isdir(os.path.dirname(path)):
+        raise AnsibleActionFail('path: the folder %s of the report does not exist' % os.path.dirname(path))
+    return path, parse_mode(args['mode'])
+
+
 def summary_path(path):
     """The text summary beside the report: claude-code-drift.json -> claude-code-drift.txt."""
     stem = path[:-len('.json')] if path.endswith('.json') else path
@@ -92,10 +100,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGS_SPEC)
-        mode = parse_mode(args['mode'])
-        path = os.path.abspath(os.path.expanduser(args['path']))
-        if not os.path.isdir(os.path.dirname(path)):
-            raise AnsibleActionFail('path: the folder %s of the report does not exist' % os.path.dirname(path))
+        path, mode = report_target(args)
         check_mode = bool(self._task.check_mode)
         hostvars = task_vars['hostvars']
         entries = {}

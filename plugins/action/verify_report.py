@@ -14,13 +14,12 @@ __metaclass__ = type
 
 import datetime
 import json
-import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.fleetcfg.claude_code.plugins.action.drift_report import parse_mode, plain, write_atomic
+from ansible_collections.fleetcfg.claude_code.plugins.action.drift_report import plain, report_target, write_atomic
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.verify_target import account_key
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import verify
 
@@ -45,10 +44,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=ARGS_SPEC)
-        mode = parse_mode(args['mode'])
-        path = os.path.abspath(os.path.expanduser(args['path']))
-        if not os.path.isdir(os.path.dirname(path)):
-            raise AnsibleActionFail('path: the folder %s of the report does not exist' % os.path.dirname(path))
+        path, mode = report_target(args)
         hostvars = task_vars['hostvars']
         hosts = {}
         for host in args['hosts']:
