@@ -91,4 +91,4 @@ class ActionModule(SettingsAction):
 
 def role_words(prefix, message):
     """A settings module message in the role's words: its options are the role's variables here."""
-    return re.sub(r'(?<![\w.])(replace_invalid|account_errors)\b', prefix + r'\1', message)
+    return re.sub(r'(?<![\w.])(replace_invalid|account_errors|login_profile)\b', prefix + r'\1', message)

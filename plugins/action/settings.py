@@ -249,6 +249,14 @@ def diff_of(plan):
     return diffs
 
 
+def profile_diffs(profile):
+    """The diff of a login-shell profile (non-secret by construction) and of the macOS startup files that source it."""
+    diffs = [dict(before_header=profile['path'], after_header=profile['path'], before=profile['before'] or '',
+                  after=profile['after'] or '')]
+    return diffs + [dict(before_header=hook['path'], after_header=hook['path'], before=hook['before'] or '', after=hook['after'])
+                    for hook in profile.get('hook_texts', ())]
+
+
 def file_result(plan, final):
     """What a task reports about one settings file."""
     result = dict((key, final.get(key)) for key in RESULT_KEYS)
@@ -326,16 +334,20 @@ class ActionModule(ActionBase):
             result['warnings'] = warnings
 
         pending = [plan['would_change'] and not plan['changed'] and not plan.get('skipped') for plan in plans]
+        profile = planned.get('login_profile')  # a provider role's login-shell profile, written in the apply phase
         finals = plans
         if self._task.check_mode:
             finals = [dict(plan, changed=plan['would_change'] and not plan.get('skipped')) for plan in plans]
-        elif any(pending):
+            if profile:
+                profile['changed'] = profile['would_change']
+        elif any(pending) or (profile and profile['would_change']):
             expect = [plan['checksum'] if waiting else '' for plan, waiting in zip(plans, pending)]
             again = dict(module_args, _phase='apply', _expect_checksums=expect)
             if found is not None:
                 again['users'] = found  # the accounts the plan found, file for file (not a new look at the host)
-            applied = self._call(again, task_vars)['files']
-            finals = [done if waiting else plan for plan, done, waiting in zip(plans, applied, pending)]
+            applied = self._call(again, task_vars)
+            finals = [done if waiting else plan for plan, done, waiting in zip(plans, applied['files'], pending)]
+            profile = applied.get('login_profile', profile)
         done = [(plan, final) for plan, final in zip(plans, finals) if not plan.get('skipped')]
         files = [file_result(plan, final) for plan, final in done]
         result['changed'] = any(item['changed'] for item in files)
@@ -350,6 +362,12 @@ class ActionModule(ActionBase):
             result['skipped_accounts'] = [dict(user=plan['user'], reason=plan['reason']) for plan in skipped] + planned.get('left_out', [])
         elif files:
             result.update(files[0])
-        if self._task.diff and any(plan['would_change'] for plan, _final in done):
-            result['diff'] = [diff for plan, _final in done if plan['would_change'] for diff in diff_of(plan)]
+        diffs = [diff for plan, _final in done if plan['would_change'] for diff in diff_of(plan)]
+        if profile:
+            result['login_profile'] = dict((key, profile[key]) for key in ('path', 'state', 'changed', 'hooks'))
+            result['changed'] = result['changed'] or profile['changed']
+            if profile['would_change']:
+                diffs.extend(profile_diffs(planned['login_profile']))
+        if self._task.diff and diffs:
+            result['diff'] = diffs
         return result

@@ -85,4 +85,6 @@ INTERNAL_SPEC = dict(
     # Model keys (model, modelOverrides, env.ANTHROPIC_MODEL, env.ANTHROPIC_SMALL_FAST_MODEL) whose values do not
     # fully match this regular expression are removed, unless the task sets them (a provider switch).
     _keep_models=dict(type='str'),
+    # The login-shell profile of a provider role: state, content, owner (plugins/module_utils/login_profile.py).
+    _login_profile=dict(type='dict'),
 )

@@ -409,7 +409,7 @@ found:
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetcfg.claude_code.plugins.module_utils import safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils import login_profile, safe_fs
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC_RULES, module_spec
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
     AccountMissing,
@@ -466,7 +466,20 @@ def main():
         item['changed'] = written and result['changed']
         out.append(item)
     extra = dict(accounts=found, left_out=left_out) if found is not None else {}
-    module.exit_json(changed=any(item['changed'] for item in out), files=out, invocation=NOT_SHOWN, **extra)
+    if params.get('_login_profile') is not None:
+        # A provider role's login-shell profile: planned with the files, written in the apply phase only (after the
+        # controller judged the settings it is made from).
+        try:
+            profile = login_profile.plan(params['_login_profile'])
+            if apply_phase and profile['changed']:
+                login_profile.apply(profile)
+        except (login_profile.ProfileError, safe_fs.UnsafePathError, OSError, IOError) as e:
+            module.fail_json(msg=str(e), files=out, invocation=NOT_SHOWN)
+        extra['login_profile'] = dict(login_profile.public(profile), would_change=profile['changed'],
+                                      changed=apply_phase and profile['changed'], before=profile['before'], after=profile['after'],
+                                      hook_texts=profile['hooks'])
+    changed = any(item['changed'] for item in out) or extra.get('login_profile', {}).get('changed', False)
+    module.exit_json(changed=changed, files=out, invocation=NOT_SHOWN, **extra)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ import os
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.accounts import ALL
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.login_policy import login_policy_conflict
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import login_profile
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import anthropic_aws, bedrock, foundry, litellm, network, vertex
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import (
     InputError,
@@ -108,6 +109,7 @@ def module_args(name, raw, lookup=lambda var: None):
         args['_keep_models'] = drop_models_pattern(conf.get('own_models'), conf.get('model_values', ()))
         if managed:
             args['state'] = 'absent'
+        args['_login_profile'] = login_profile.spec(name, v['login_profile'], 'absent', args)
         return args, v.warnings
 
     # A network mapping that names nothing ({proxy: null}) still takes the network settings over: it removes them.
@@ -147,6 +149,8 @@ def module_args(name, raw, lookup=lambda var: None):
         args['secret_keys'] = ['env.' + env_name for env_name in v['secret_env']]
     if conf.get('mode') or v.get('secret_env') or (net['secret'] and not managed):
         args['mode'] = '0600'  # a key, a proxy password or a passphrase: only the account may read its file
+    guarded = None if managed or every_account(v) else v.get('users')
+    args['_login_profile'] = login_profile.spec(name, v['login_profile'], 'present', args, guarded)
     return args, v.warnings
 
 

@@ -73,6 +73,8 @@ def common_variables(prefix):
         prefix + 'dropin': Var(),
         prefix + 'account_errors': Var(choices=ACCOUNT_ERRORS),
         prefix + 'replace_invalid': Var('bool'),
+        # /etc/profile.d/claude-code.sh exporting the non-secret provider variables (plugin_utils/login_profile.py).
+        prefix + 'login_profile': Var('bool'),
         prefix + 'env': Var('dict'),
         prefix + 'secret_env': Var('list', elements='str'),
         prefix + 'network': Var('dict', secret=True),  # a proxy password, a client key and its passphrase

@@ -24,7 +24,7 @@ def test_module_spec_adds_internal_options_without_touching_the_user_spec():
     user_spec = copy.deepcopy(sa.USER_SPEC)
     spec = sa.module_spec()
     assert sa.USER_SPEC == user_spec
-    assert set(spec) - set(sa.USER_SPEC) == {'_phase', '_apply_new', '_expect_checksums', '_keep_models'}
+    assert set(spec) - set(sa.USER_SPEC) == {'_phase', '_apply_new', '_expect_checksums', '_keep_models', '_login_profile'}
     assert (spec['_phase']['type'], spec['_apply_new']['type'], spec['_keep_models']['type']) == ('str', 'bool', 'str')
 
 
@@ -35,7 +35,7 @@ def test_internal_options_have_no_default_choices_or_required_so_they_stay_hidde
 
 
 def test_internal_options_are_prefixed_with_an_underscore_so_no_task_option_can_collide():
-    assert set(sa.INTERNAL_SPEC) == {'_phase', '_apply_new', '_expect_checksums', '_keep_models'}
+    assert set(sa.INTERNAL_SPEC) == {'_phase', '_apply_new', '_expect_checksums', '_keep_models', '_login_profile'}
     assert not [name for name in sa.USER_SPEC if name.startswith('_')]
 
 

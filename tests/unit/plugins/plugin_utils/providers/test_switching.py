@@ -165,7 +165,7 @@ def test_the_key_files_pointer_is_removed_with_the_file_when_switching_away_from
 def test_a_configuration_is_a_valid_settings_task(config):
     task, internal = as_settings_task(configured(config))
     check_task(task)  # raises on a defect
-    assert set(internal) == {'_keep_models'}
+    assert set(internal) == {'_keep_models', '_login_profile'}
 
 
 # ---------------------------------------------------------------------------------------------------------------
