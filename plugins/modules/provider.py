@@ -87,6 +87,14 @@ path:
   returned: with the managed scope
   type: str
   sample: /etc/claude-code/managed-settings.d/50-bedrock.json
+login_profile:
+  description:
+    - The login-shell profile (C(<role>_login_profile)) after the run. C(state) is C(present) when the file exists (this
+      provider's, or with C(<role>_state=absent) another provider's that was left alone), C(absent) when it does not.
+    - C(hooks) lists the macOS startup files whose sourcing block was added or taken out.
+  returned: always
+  type: dict
+  sample: {"path": "/etc/profile.d/claude-code.sh", "state": "present", "changed": true, "hooks": []}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
