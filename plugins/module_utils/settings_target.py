@@ -49,6 +49,8 @@ ABSENT = 'absent'
 # Where Claude Code reads managed settings, by platform (sys.platform); every other POSIX system as Linux.
 MANAGED_DIRS = {'darwin': '/Library/Application Support/ClaudeCode'}
 LINUX_MANAGED_DIR = '/etc/claude-code'
+# What useradd -m copies into the home folder of every account it creates: a settings file below it is a user file.
+SKEL_DIR = '/etc/skel'
 # Keys whose value names a model: a provider switch drops the ones the new provider cannot use (``_keep_models``).
 MODEL_KEYS = (('model',), ('env', 'ANTHROPIC_MODEL'), ('env', 'ANTHROPIC_SMALL_FAST_MODEL'))
 
@@ -110,8 +112,15 @@ def _gid(group):
         raise SettingsError("group: group '%s' does not exist on this host" % group)
 
 
+def in_skel(path):
+    """Whether a path is below /etc/skel: a template of every new account's home folder."""
+    return posixpath.normpath(path).startswith(SKEL_DIR + '/')
+
+
 def tier_of_path(path):
-    """The settings tier an explicit path's name tells (None when it does not)."""
+    """The settings tier an explicit path's name tells (None when it does not); a file below /etc/skel is a user file."""
+    if in_skel(path):
+        return 'user'
     name = posixpath.basename(path)
     if name == 'managed-settings.json' or posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
         return 'managed'
@@ -180,6 +189,9 @@ def resolve_target(params):
             target = Target(path, tier, 0, 0, dir_mode=0o755, file_mode=0o644, helper_mode=0o755)
             if posixpath.basename(posixpath.dirname(path)) == 'managed-settings.d':
                 target.helper_base = posixpath.dirname(posixpath.dirname(path))
+        elif in_skel(path):
+            # A home folder template (root's, copied to each new account): readable, no secrets (see plan).
+            target = Target(path, tier, 0, 0, file_mode=0o644, helper_mode=0o755)
         else:
             target = Target(path, tier)
     if params.get('owner'):
@@ -387,6 +399,11 @@ def secret_keys(params):
 def _readable_secrets(secrets, target, mode):
     """The refusal of secrets (secret_paths) in a file other users can read: where, which, why; never a value."""
     named = ', '.join(path if reason == 'a secret by its name' else '%s: %s' % (path, reason) for path, reason in secrets)
+    if in_skel(target.path):
+        return ('refusing to write secrets (%s) into %s: useradd -m copies it into the home folder of every account created '
+                'later, so each would get the same secret. Keep secrets out of a home folder template: give each account '
+                'its own (a per-user file written for that account, or a helper such as apiKeyHelper that reads it).'
+                % (named, target.path))
     if target.tier == 'managed':
         advice = ('Managed settings must stay readable by every user: put the secret into each user\'s own file (scope user), '
                   'or have a helper fetch it (apiKeyHelper, otelHeadersHelper).')
@@ -426,7 +443,7 @@ def plan(params):
     mode = target.file_mode if (st is None or explicit_mode) else stat.S_IMODE(st.st_mode)
     listed = secret_keys(params)
     secrets = secret_paths(doc if (st is None or explicit_mode) else (params.get('settings') or {}), listed)
-    if secrets and mode & 0o077:
+    if secrets and (mode & 0o077 or in_skel(target.path)):
         raise SettingsError(_readable_secrets(secrets, target, mode))
     before = None if state.startswith('invalid') else base
     content_changed = state.startswith('invalid') or dumps(before) != dumps(doc)
