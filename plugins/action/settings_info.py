@@ -65,4 +65,10 @@ def host_view(found):
         managed_dropped.extend(effective.judge_file(entry)[1])
     managed = dict(dir=found['managed_dir'], files=[dict(path=e['path'], state=e['state']) for e in found['managed']],
                    dropped=managed_dropped)
-    return dict(changed=False, accounts=accounts, managed=managed, skipped_accounts=skipped)
+    view = dict(changed=False, accounts=accounts, managed=managed, skipped_accounts=skipped, schedule=None)
+    status = found.get('schedule') or {}
+    if status.get('state') == 'present':
+        view['schedule'] = status['status']
+    elif status.get('state') in ('invalid', 'unreadable'):
+        view['warnings'] = ['status_file %s: %s; schedule is null' % (status.get('path'), status.get('reason'))]
+    return view

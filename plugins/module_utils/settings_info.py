@@ -14,11 +14,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import posixpath
 import pwd
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import accounts, safe_fs
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.schedule_runner import RESULTS as SCHEDULE_RESULTS
+from ansible_collections.fleetcfg.claude_code.plugins.module_utils.schedule_target import default_status_file
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_doc import REDACTED, is_secret, redact, url_has_password
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_target import (
     AccountMissing,
@@ -38,6 +41,7 @@ ARGUMENT_SPEC = dict(
     human_uid_min=dict(type='int'),
     human_uid_max=dict(type='int'),
     human_shells=dict(type='list', elements='str'),
+    status_file=dict(type='path'),
 )
 # The server-managed policy from claude.ai, cached in the account's Claude Code folder.
 REMOTE_SETTINGS = 'remote-settings.json'
@@ -87,6 +91,37 @@ def _hide_urls(value):
     return REDACTED if url_has_password(value) else value
 
 
+def read_status(path):
+    """The status file of fleetcfg.claude_code.schedule: {path, state (absent, present, invalid, unreadable), status (the
+    parsed document when present), reason}."""
+    entry = dict(path=path, state='absent', status=None, reason=None)
+    try:
+        loc = _locate_existing(path)
+        if loc is None:
+            return entry
+        with loc:
+            raw, dummy = safe_fs.read(loc)
+    except (OSError, IOError) as e:
+        entry.update(state='unreadable', reason='cannot read it: %s' % (e.strerror or e))
+        return entry
+    except (safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
+        entry.update(state='unreadable', reason=str(e))
+        return entry
+    if raw is None:
+        return entry
+    try:
+        doc = json.loads(raw.decode('utf-8'))
+    except ValueError as e:
+        entry.update(state='invalid', reason='not JSON: %s' % e)
+        return entry
+    if not isinstance(doc, dict) or doc.get('result') not in SCHEDULE_RESULTS:
+        entry.update(state='invalid', reason='not a status file of fleetcfg.claude_code.schedule (no result %s)'
+                     % '/'.join(SCHEDULE_RESULTS))
+        return entry
+    entry.update(state='present', status=_hide_urls(doc))
+    return entry
+
+
 def managed_entries(managed_dir):
     """The managed files in the client's order: managed-settings.json, then managed-settings.d/*.json by name."""
     entries = [read_entry(posixpath.join(managed_dir, 'managed-settings.json'), 'managed')]
@@ -126,7 +161,8 @@ def collect(params, users, left_out=()):
     found = dict((user, account_entries(user, params.get('config_dir'), params.get('project_dir'))) for user in users)
     for item in left_out:
         found[item['user']] = dict(error=item['reason'])
-    return dict(managed_dir=managed_dir, managed=managed_entries(managed_dir), accounts=found)
+    return dict(managed_dir=managed_dir, managed=managed_entries(managed_dir), accounts=found,
+                schedule=read_status(params.get('status_file') or default_status_file()))
 
 
 def select_users(params):

@@ -68,6 +68,12 @@ options:
       - The folder of managed settings. Defaults to the target's, C(/etc/claude-code) on Linux and
         C(/Library/Application Support/ClaudeCode) on macOS.
     type: path
+  status_file:
+    description:
+      - The status file of the schedule (M(fleetcfg.claude_code.schedule)) of the host, returned as RV(schedule).
+        Defaults to the schedule's default, C(/var/lib/fleetcfg-claude-code/status.json) on Linux and
+        C(/Library/Application Support/fleetcfg-claude-code/status.json) on macOS.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -158,6 +164,17 @@ managed:
   description: The managed settings folder (C(dir)), its files (C(files)) and what the client drops of them (C(dropped)).
   returned: always
   type: dict
+schedule:
+  description:
+    - The last scheduled run of the host (the status file O(status_file)), with C(result) (V(ok), V(repaired), V(drift)
+      or V(failed)), C(started), C(finished), C(changed), C(exit_status), C(reason), C(schedule), C(playbook),
+      C(repository), C(check_only) and C(interval) (seconds).
+    - Null when the host has no status file; a warning says when it cannot be read or is not one.
+  returned: always
+  type: dict
+  sample: {result: repaired, started: "2026-03-02T10:07:12Z", finished: "2026-03-02T10:07:31Z", changed: 1, exit_status: 0,
+           reason: null, schedule: fleetcfg-claude-code, playbook: fleetcfg.claude_code.bedrock, repository: null,
+           check_only: false, interval: 3600, format: 1}
 skipped_accounts:
   description: Accounts that are not there (or have no home folder), each with C(user) and C(reason).
   returned: always

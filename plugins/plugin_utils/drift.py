@@ -21,6 +21,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import PROVIDERS, role_defaults
 
 FORMAT = 1
@@ -43,6 +45,10 @@ STATUSES = ('in_line', 'drift', 'repaired', 'failed', 'unreachable', 'not_config
 TOP_KEYS = 10  # in the report
 TOP_KEYS_SHOWN = 5  # in the summary's lines
 LISTED_HOSTS = 10
+# A host's scheduled run (fleetcfg.claude_code.schedule) is stale when its last one finished longer ago than this many
+# of its intervals (the random delay is at most one; a run may have been skipped while another held the lock).
+STALE_INTERVALS = 3
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
 def _names(users):
@@ -289,6 +295,9 @@ def host_entry(registered, check_mode):
             entry['errors'].append(dict(task='settings_info', message=_message(result)))
     good = [(r, users) for r, users in zip(info, asked) if not r.get('failed')]
     entry['dropped'] = _dropped([r for r, dummy in good], [users for dummy, users in good])
+    statuses = [r['schedule'] for r, dummy in good if isinstance(r.get('schedule'), dict)]
+    if statuses:
+        entry['schedule'] = statuses[0]  # the host's last scheduled run (settings_info's status_file), when it has one
 
     keys, files, written = set(), set(), set()
     for configuration, result, account in configuration_results(registered):
@@ -394,6 +403,27 @@ def _first_line(text):
     return first if len(first) <= 160 else first[:157] + '...'
 
 
+def _time(text):
+    try:
+        return datetime.datetime.strptime(str(text), TIME_FORMAT)
+    except ValueError:
+        return None
+
+
+def schedule_problem(status, now):
+    """What is wrong with a host's last scheduled run, in words, or None: it failed, or it is stale (finished more than
+    STALE_INTERVALS intervals before ``now``, the report's time)."""
+    if status.get('result') == 'failed':
+        return 'last run failed (%s): %s' % (status.get('finished'), _first_line(status.get('reason') or 'no reason given'))
+    finished, now = _time(status.get('finished')), _time(now)
+    interval = status.get('interval')
+    if finished and now and isinstance(interval, int) and interval > 0:
+        age = (now - finished).total_seconds()
+        if age > STALE_INTERVALS * interval:
+            return 'stale: last run %s, %d h ago (every %d min)' % (status.get('finished'), age // 3600, interval // 60)
+    return None
+
+
 def summary_lines(report):
     """A few lines for a person: the counts, the hosts by what is wrong, the files the client drops, the top keys."""
     s = report['summary']
@@ -428,6 +458,12 @@ def summary_lines(report):
         lines.append('  %-12s and %d more files' % ('dropped:', len(dropped) - LISTED_HOSTS))
     if s['skipped_accounts']:
         lines.append('  %-12s %s (account_errors: skip; see skipped_accounts)' % ('skipped:', _plural(s['skipped_accounts'], 'account')))
+    scheduled = [(name, schedule_problem(e['schedule'], report['generated_at'])) for name, e in hosts.items() if e.get('schedule')]
+    scheduled = [(name, problem) for name, problem in scheduled if problem]
+    for name, problem in scheduled[:LISTED_HOSTS]:
+        lines.append('  %-12s %s: %s' % ('schedule:', name, problem))
+    if len(scheduled) > LISTED_HOSTS:
+        lines.append('  %-12s and %d more hosts' % ('schedule:', len(scheduled) - LISTED_HOSTS))
     if s['top_keys']:
         shown = s['top_keys'][:TOP_KEYS_SHOWN]
         lines.append('  %-12s %s' % ('top keys:', ', '.join('%s (%s)' % (k['key'], _plural(k['hosts'], 'host')) for k in shown)))
