@@ -272,8 +272,10 @@ def run(command, env, cwd, timeout, out, child=None):
     if program is None:
         return CANNOT_START, recap, 'cannot start %s: not found or not executable (set schedule_ansible_bin)' % command[0]
     try:
-        child.proc = subprocess.Popen([program] + list(command[1:]), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, cwd=cwd or '/', env=env, start_new_session=True)
+        # The runner is a program of its own, not a module: there is no AnsibleModule.run_command to call.
+        child.proc = subprocess.Popen(  # pylint: disable=ansible-bad-function
+            [program] + list(command[1:]), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=cwd or '/', env=env, start_new_session=True)
     except OSError as e:
         return CANNOT_START, recap, 'cannot start %s: %s' % (program, e.strerror or e)
     timer = None
