@@ -47,20 +47,29 @@ ARGUMENT_SPEC = dict(
 REMOTE_SETTINGS = 'remote-settings.json'
 
 
-def read_entry(path, tier):
-    """One settings file as an entry (see the module docstring)."""
-    entry = dict(path=path, tier=tier, state='absent', reason=None, document=None)
+def _read(entry):
+    """The bytes of the file at ``entry['path']``, or None: absent (the entry as it is) or unreadable (the entry says
+    why, with its state)."""
     try:
-        loc = _locate_existing(path)
+        loc = _locate_existing(entry['path'])
         if loc is None:
-            return entry
+            return None
         with loc:
             raw, dummy = safe_fs.read(loc)
     except (OSError, IOError) as e:
         entry.update(state='unreadable', reason='cannot read it: %s' % (e.strerror or e))
-        return entry
+        return None
     except (safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
         entry.update(state='unreadable', reason=str(e))
+        return None
+    return raw
+
+
+def read_entry(path, tier):
+    """One settings file as an entry (see the module docstring)."""
+    entry = dict(path=path, tier=tier, state='absent', reason=None, document=None)
+    raw = _read(entry)
+    if raw is None:
         return entry
     doc, state = parse_document(raw, path)
     if state.startswith('invalid'):
@@ -95,18 +104,7 @@ def read_status(path):
     """The status file of fleetcfg.claude_code.schedule: {path, state (absent, present, invalid, unreadable), status (the
     parsed document when present), reason}."""
     entry = dict(path=path, state='absent', status=None, reason=None)
-    try:
-        loc = _locate_existing(path)
-        if loc is None:
-            return entry
-        with loc:
-            raw, dummy = safe_fs.read(loc)
-    except (OSError, IOError) as e:
-        entry.update(state='unreadable', reason='cannot read it: %s' % (e.strerror or e))
-        return entry
-    except (safe_fs.UnsafePathError, safe_fs.ConcurrentChangeError) as e:
-        entry.update(state='unreadable', reason=str(e))
-        return entry
+    raw = _read(entry)
     if raw is None:
         return entry
     try:
