@@ -14,14 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import cli
-from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import role_defaults
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import role_defaults, role_variables
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import InputError
 
 MODULE = 'fleetcfg.claude_code.cli'
@@ -47,10 +46,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('fleetcfg.claude_code.cli takes no options; set the role\'s variables (cli_version, ...) '
                                     'instead, got %s' % ', '.join(sorted(self._task.args)))
         task_vars = task_vars or {}
-        # The role's defaults under the host's variables: what the role gives when it is included, and what lets a
-        # playbook run this action without including the role.
-        raw = copy.deepcopy(role_defaults('cli'))
-        raw.update((name, self._templar.template(task_vars[name])) for name in list(task_vars) if name.startswith(cli.PREFIX))
+        raw = role_variables('cli', cli.PREFIX, task_vars, self._templar.template)
         try:
             args, tarballs, policy = cli.check(raw)
         except InputError as e:

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import os
 import re
 
@@ -24,7 +23,14 @@ from ansible.utils.display import Display
 
 from ansible_collections.fleetcfg.claude_code.plugins.action.settings import ActionModule as SettingsAction
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.settings_args import INTERNAL_SPEC, USER_SPEC, USER_SPEC_RULES
-from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import COLLECTION_ROOT, PROVIDERS, InputError, module_args, role_defaults
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import (
+    COLLECTION_ROOT,
+    PROVIDERS,
+    InputError,
+    module_args,
+    role_defaults,
+    role_variables,
+)
 
 display = Display()
 ARGS_SPEC = dict(name=dict(type='str', required=True, choices=sorted(PROVIDERS)))
@@ -54,10 +60,7 @@ class ActionModule(SettingsAction):
         _validation, own = self.validate_argument_spec(argument_spec=ARGS_SPEC)
         name = own['name']
         prefix = PROVIDERS[name].PREFIX
-        # The role's defaults under the host's variables: what the role gives when it is included, and what lets
-        # playbooks/drift.yml run this action for a role it does not include.
-        raw = copy.deepcopy(role_defaults(name))
-        raw.update((var, self._templar.template(task_vars[var])) for var in list(task_vars) if var.startswith(prefix))
+        raw = role_variables(name, prefix, task_vars, self._templar.template)
 
         def lookup(var):
             return self._templar.template(task_vars[var]) if var in task_vars else None

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import os
 
 from ansible.errors import AnsibleActionFail
@@ -21,7 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils import schedule_runner
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils import schedule
-from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import role_defaults
+from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers import role_defaults, role_variables
 from ansible_collections.fleetcfg.claude_code.plugins.plugin_utils.providers.common import InputError
 
 MODULE = 'fleetcfg.claude_code.schedule'
@@ -43,9 +42,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('fleetcfg.claude_code.schedule takes no options; set the role\'s variables '
                                     '(schedule_playbook, schedule_interval, ...) instead, got %s' % ', '.join(sorted(self._task.args)))
         task_vars = task_vars or {}
-        raw = copy.deepcopy(role_defaults('schedule'))
-        raw.update((name, self._templar.template(task_vars[name]))
-                   for name in list(task_vars) if name.startswith(schedule.PREFIX))
+        raw = role_variables('schedule', schedule.PREFIX, task_vars, self._templar.template)
         try:
             conf = schedule.check(raw)
         except InputError as e:

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import os
 
 from ansible_collections.fleetcfg.claude_code.plugins.module_utils.accounts import ALL
@@ -54,6 +55,15 @@ def role_defaults(name):
         with open(os.path.join(COLLECTION_ROOT, 'roles', name, 'defaults', 'main.yml')) as f:
             _DEFAULTS[name] = yaml.safe_load(f) or {}
     return _DEFAULTS[name]
+
+
+def role_variables(name, prefix, task_vars, template):
+    """A role's inputs as its action reads them: the role's defaults under every host variable with the role's prefix
+    (``template(value)`` renders one); what the role gives when it is included, and what a playbook that does not
+    include it (drift.yml) gets too."""
+    raw = copy.deepcopy(role_defaults(name))
+    raw.update((var, template(task_vars[var])) for var in list(task_vars) if var.startswith(prefix))
+    return raw
 
 
 def helper_path(helper, name, lookup):
